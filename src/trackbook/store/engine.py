@@ -1,0 +1,133 @@
+"""Connecting to the metadata store: the one place that knows about dialects.
+
+``Database`` wraps a SQLAlchemy engine with two ways in: :meth:`Database.read`
+for queries and :meth:`Database.write` for a transaction that changes data.
+On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so that
+concurrent writers queue on the busy timeout instead of failing on a lock
+upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+from sqlalchemy.engine import make_url
+
+from trackbook.errors import InvalidParameter
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+_DRIVERS = {
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mysql+pymysql",
+}
+
+
+def normalise_uri(uri: str) -> str:
+    """Pick the driver we ship for a bare ``postgresql://`` or ``mysql://`` URI."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        raise InvalidParameter(f"backend_store_uri: {uri!r} is not a database URI")
+    if "+" not in scheme and scheme in _DRIVERS:
+        return f"{_DRIVERS[scheme]}://{rest}"
+    return uri
+
+
+class Database:
+    """An engine plus the transaction helpers the store modules use."""
+
+    def __init__(self, uri: str, *, echo: bool = False) -> None:
+        self.uri = normalise_uri(uri)
+        url = make_url(self.uri)
+        self.dialect = url.get_backend_name()  # "sqlite", "postgresql", "mysql"
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.dialect == "sqlite":
+            database = url.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            if not database or database == ":memory:":
+                kwargs["poolclass"] = sa.pool.StaticPool
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20, pool_recycle=3600)
+        if self.dialect == "mysql":
+            kwargs["connect_args"] = {"charset": "utf8mb4"}
+        self.engine = sa.create_engine(self.uri, **kwargs)
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.dialect == "mysql"
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sa.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.engine.connect() as conn:
+            if self.is_sqlite:
+                conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    def upsert(
+        self, table: sa.Table, keys: Sequence[str], update: Sequence[str]
+    ) -> sa.Executable:
+        """An INSERT that overwrites ``update`` columns when a row with the same ``keys`` exists."""
+        if self.is_mysql:
+            my = mysql.insert(table)
+            return my.on_duplicate_key_update({c: my.inserted[c] for c in update})
+        module: Any = postgresql if self.dialect == "postgresql" else sqlite
+        stmt = module.insert(table)
+        return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+            index_elements=[table.c[k] for k in keys],
+            set_={c: stmt.excluded[c] for c in update},
+        )
+
+    def insert_ignore(self, table: sa.Table, keys: Sequence[str]) -> sa.Executable:
+        """An INSERT that silently skips rows whose ``keys`` already exist."""
+        if self.is_mysql:
+            return mysql.insert(table).prefix_with("IGNORE")
+        module: Any = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table).on_conflict_do_nothing(  # type: ignore[no-any-return]
+            index_elements=[table.c[k] for k in keys]
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred-only).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a crash of the server; only a power loss can
+        # lose the last transactions. That is the usual trade for a tracking store.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # LIKE is case-sensitive on every other backend; ILIKE compiles to lower() LIKE lower().
+        cursor.execute("PRAGMA case_sensitive_like=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))

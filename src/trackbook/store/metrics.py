@@ -1,0 +1,256 @@
+"""Metric points: writing them (with the latest-value table) and reading histories."""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from trackbook.errors import InvalidParameter, ResourceDoesNotExist
+from trackbook.models import Metric, Page
+from trackbook.store import paging
+from trackbook.store.engine import Database
+from trackbook.store.schema import latest_metrics, metrics, runs
+
+FINITE, NAN, POS_INF, NEG_INF = 0, 1, 2, 3
+_MAX = sys.float_info.max
+
+DEFAULT_HISTORY_PAGE = 25_000
+MAX_HISTORY_PAGE = 25_000
+MAX_BULK_RUNS = 100
+DEFAULT_BULK_POINTS = 320
+MAX_BULK_POINTS = 10_000
+
+
+def encode(value: float) -> tuple[float | None, int]:
+    """The (stored value, kind) pair for a double; see the ``metrics`` table."""
+    if math.isnan(value):
+        return None, NAN
+    if value == math.inf:
+        return _MAX, POS_INF
+    if value == -math.inf:
+        return -_MAX, NEG_INF
+    return value, FINITE
+
+
+def decode(value: float | None, kind: int) -> float:
+    if kind == FINITE:
+        return value  # type: ignore[return-value]
+    if kind == NAN:
+        return math.nan
+    return math.inf if kind == POS_INF else -math.inf
+
+
+def _rank(timestamp: int, value: float) -> tuple[int, float]:
+    """Order of "latest": newest timestamp, then largest value; NaN ranks lowest."""
+    return (timestamp, -math.inf if math.isnan(value) else value)
+
+
+def point_rows(run_id: str, points: Sequence[Metric]) -> list[dict[str, Any]]:
+    rows = []
+    for p in points:
+        stored, kind = encode(p.value)
+        rows.append(
+            {
+                "run_uuid": run_id,
+                "key": p.key,
+                "step": p.step,
+                "timestamp": p.timestamp,
+                "value": stored,
+                "kind": kind,
+            }
+        )
+    return rows
+
+
+def latest_per_key(points: Iterable[Metric]) -> dict[str, Metric]:
+    best: dict[str, Metric] = {}
+    for p in points:
+        cur = best.get(p.key)
+        if cur is None or _rank(p.timestamp, p.value) > _rank(cur.timestamp, cur.value):
+            best[p.key] = p
+    return best
+
+
+def insert_points(db: Database, conn: sa.Connection, run_id: str, points: Sequence[Metric]) -> None:
+    """Append points and fold them into ``latest_metrics``, inside the caller's transaction."""
+    if not points:
+        return
+    conn.execute(metrics.insert(), point_rows(run_id, points))
+    candidates = point_rows(run_id, list(latest_per_key(points).values()))
+    _upsert_latest(db, conn, run_id, candidates)
+
+
+def _upsert_latest(
+    db: Database, conn: sa.Connection, run_id: str, rows: list[dict[str, Any]]
+) -> None:
+    if db.is_mysql:
+        _upsert_latest_mysql(conn, run_id, rows)
+        return
+    module: Any = postgresql if db.dialect == "postgresql" else sqlite
+    stmt = module.insert(latest_metrics)
+    new, cur = stmt.excluded, latest_metrics.c
+    # The stored value of NaN is NULL and ranks lowest, so a NULL candidate only wins on
+    # a strictly newer timestamp.
+    newer = sa.or_(
+        new.timestamp > cur.timestamp,
+        sa.and_(
+            new.timestamp == cur.timestamp,
+            new.value.is_not(None),
+            sa.or_(cur.value.is_(None), new.value > cur.value),
+        ),
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[cur.run_uuid, cur.key],
+        set_={c: new[c] for c in ("step", "timestamp", "value", "kind")},
+        where=newer,
+    )
+    conn.execute(stmt, rows)
+
+
+def _upsert_latest_mysql(conn: sa.Connection, run_id: str, rows: list[dict[str, Any]]) -> None:
+    # MySQL's ON DUPLICATE KEY UPDATE evaluates assignments left to right against
+    # already-updated columns, so the comparison is done here on rows locked FOR UPDATE.
+    keys = [r["key"] for r in rows]
+    existing = {
+        r.key: r
+        for r in conn.execute(
+            sa.select(latest_metrics)
+            .where(latest_metrics.c.run_uuid == run_id, latest_metrics.c.key.in_(keys))
+            .with_for_update()
+        )
+    }
+    changed = []
+    for row in rows:
+        old = existing.get(row["key"])
+        if old is not None:
+            old_rank = _rank(old.timestamp, decode(old.value, old.kind))
+            if _rank(row["timestamp"], decode(row["value"], row["kind"])) <= old_rank:
+                continue
+        changed.append(row)
+    if not changed:
+        return
+    stmt = mysql.insert(latest_metrics)
+    stmt = stmt.on_duplicate_key_update(
+        {c: stmt.inserted[c] for c in ("step", "timestamp", "value", "kind")}
+    )
+    conn.execute(stmt, changed)
+
+
+def _row_to_metric(row: Any, with_run: bool = False) -> Metric:
+    return Metric(
+        key=row.key,
+        value=decode(row.value, row.kind),
+        timestamp=row.timestamp,
+        step=row.step,
+        run_id=row.run_uuid if with_run else None,
+    )
+
+
+def latest_for_runs(conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, list[Metric]]:
+    out: dict[str, list[Metric]] = {rid: [] for rid in run_ids}
+    if not run_ids:
+        return out
+    stmt = sa.select(latest_metrics).where(latest_metrics.c.run_uuid.in_(run_ids))
+    for row in conn.execute(stmt):
+        out[row.run_uuid].append(_row_to_metric(row))
+    return out
+
+
+def _require_run(conn: sa.Connection, run_id: str) -> None:
+    found = conn.execute(sa.select(runs.c.run_uuid).where(runs.c.run_uuid == run_id)).first()
+    if found is None:
+        raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
+
+
+def history(
+    db: Database,
+    run_id: str,
+    key: str,
+    *,
+    max_results: int | None = None,
+    page_token: str | None = None,
+) -> Page[Metric]:
+    """Every point of one metric of one run in (step, timestamp) order, a page at a time."""
+    limit = paging.page_size("max_results", max_results, DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE)
+    offset = paging.decode_offset(page_token)
+    m = metrics.c
+    stmt = (
+        sa.select(m.key, m.value, m.kind, m.timestamp, m.step)
+        .where(m.run_uuid == run_id, m.key == key)
+        .order_by(m.step, m.timestamp)
+        .limit(limit + 1)
+        .offset(offset)
+    )
+    with db.read() as conn:
+        rows = conn.execute(stmt).all()
+        if not rows and offset == 0:
+            _require_run(conn, run_id)
+    items = [
+        Metric(key=r.key, value=decode(r.value, r.kind), timestamp=r.timestamp, step=r.step)
+        for r in rows[:limit]
+    ]
+    token = paging.encode_offset(offset + limit) if len(rows) > limit else None
+    return Page(items, token)
+
+
+def bulk_interval(
+    db: Database,
+    run_ids: Sequence[str],
+    key: str,
+    *,
+    start_step: int | None = None,
+    end_step: int | None = None,
+    max_results: int | None = None,
+) -> list[Metric]:
+    """Up to ``max_results`` points per run, spread evenly over the steps of each run.
+
+    The first and last step of every run are always kept, so a chart's line spans its
+    whole range however few points it gets.
+    """
+    if not run_ids:
+        raise InvalidParameter("run_ids: at least one run id is required")
+    if len(run_ids) > MAX_BULK_RUNS:
+        raise InvalidParameter(
+            f"run_ids: {len(run_ids)} runs requested; the limit is {MAX_BULK_RUNS}"
+        )
+    if (start_step is None) != (end_step is None):
+        raise InvalidParameter("start_step, end_step: give both or neither")
+    if start_step is not None and end_step is not None and start_step > end_step:
+        raise InvalidParameter(
+            f"start_step: {start_step} is greater than end_step {end_step}"
+        )
+    per_run = paging.page_size("max_results", max_results, DEFAULT_BULK_POINTS, MAX_BULK_POINTS)
+    m = metrics.c
+    out: list[Metric] = []
+    with db.read() as conn:
+        for run_id in dict.fromkeys(run_ids):
+            steps_q = sa.select(m.step).where(m.run_uuid == run_id, m.key == key)
+            if start_step is not None:
+                steps_q = steps_q.where(m.step.between(start_step, end_step))
+            steps = conn.execute(steps_q.distinct().order_by(m.step)).scalars().all()
+            chosen = sample_evenly(steps, per_run)
+            if not chosen:
+                continue
+            rows = conn.execute(
+                sa.select(m.run_uuid, m.key, m.value, m.kind, m.timestamp, m.step)
+                .where(m.run_uuid == run_id, m.key == key, m.step.in_(chosen))
+                .order_by(m.step, m.timestamp)
+            )
+            out.extend(_row_to_metric(r, with_run=True) for r in rows)
+    return out
+
+
+def sample_evenly(steps: Sequence[int], count: int) -> list[int]:
+    """``count`` of the sorted ``steps``, evenly spaced, always with the first and last."""
+    n = len(steps)
+    if n <= count:
+        return list(steps)
+    if count == 1:
+        return [steps[-1]]
+    picks = {round(i * (n - 1) / (count - 1)) for i in range(count)}
+    return [steps[i] for i in sorted(picks)]

@@ -1,0 +1,552 @@
+"""Runs and everything logged into them: params, tags, metrics, inputs, models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from trackbook import validation
+from trackbook.errors import InvalidParameter, ResourceDoesNotExist
+from trackbook.models import (
+    ACTIVE,
+    DELETED,
+    RUN_STATUSES,
+    Dataset,
+    DatasetInput,
+    InputTag,
+    Metric,
+    Page,
+    Param,
+    Run,
+    RunInfo,
+    RunTag,
+)
+from trackbook.search import parse_run_filter, parse_run_order_by
+from trackbook.store import filters, paging
+from trackbook.store import metrics as metric_points
+from trackbook.store.engine import Database
+from trackbook.store.experiments import join_location, now_ms, parse_experiment_id, stage_condition
+from trackbook.store.run_names import random_run_name
+from trackbook.store.schema import (
+    datasets,
+    experiments,
+    input_tags,
+    inputs,
+    runs,
+)
+from trackbook.store.schema import params as run_params
+from trackbook.store.schema import tags as run_tags
+
+RUN_NAME_TAG = "mlflow.runName"
+USER_TAG = "mlflow.user"
+MODEL_HISTORY_TAG = "mlflow.log-model.history"
+DEFAULT_SEARCH_PAGE = 1000
+MAX_SEARCH_PAGE = 50_000
+MAX_SEARCH_EXPERIMENTS = 1000
+
+
+class RunStore:
+    def __init__(
+        self, db: Database, *, max_param_value_length: int, max_tag_value_length: int
+    ) -> None:
+        self.db = db
+        self.max_param_value_length = max_param_value_length
+        self.max_tag_value_length = max_tag_value_length
+
+    # -- lifecycle -----------------------------------------------------------
+    def create(
+        self,
+        experiment_id: object,
+        *,
+        user_id: str | None = None,
+        run_name: str | None = None,
+        start_time: int | None = None,
+        tags: Sequence[RunTag] = (),
+    ) -> Run:
+        eid = parse_experiment_id(experiment_id)
+        tag_map = {t.key: t for t in self.check_tags(tags)}
+        if run_name and RUN_NAME_TAG in tag_map and tag_map[RUN_NAME_TAG].value != run_name:
+            raise InvalidParameter(
+                f"run_name: {run_name!r} differs from the {RUN_NAME_TAG} tag"
+                f" {tag_map[RUN_NAME_TAG].value!r}; give one name"
+            )
+        name = run_name or (tag_map[RUN_NAME_TAG].value if RUN_NAME_TAG in tag_map else "")
+        name = validation.check_length("run_name", name or random_run_name(), validation.MAX_RUN_NAME_LENGTH)
+        tag_map[RUN_NAME_TAG] = RunTag(RUN_NAME_TAG, name)
+        user = user_id or (tag_map[USER_TAG].value if USER_TAG in tag_map else "")
+        run_id = uuid.uuid4().hex
+        with self.db.write() as conn:
+            exp = conn.execute(
+                sa.select(experiments.c.artifact_location, experiments.c.lifecycle_stage).where(
+                    experiments.c.experiment_id == eid
+                )
+            ).first()
+            if exp is None:
+                raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
+            if exp.lifecycle_stage != ACTIVE:
+                raise InvalidParameter(
+                    f"experiment_id: experiment {eid} is deleted; runs can only be created in"
+                    " active experiments"
+                )
+            info = RunInfo(
+                run_id=run_id,
+                run_name=name,
+                experiment_id=str(eid),
+                user_id=user,
+                status="RUNNING",
+                start_time=start_time if start_time is not None else now_ms(),
+                end_time=None,
+                artifact_uri=join_location(exp.artifact_location, run_id, "artifacts"),
+                lifecycle_stage=ACTIVE,
+            )
+            conn.execute(
+                runs.insert().values(
+                    run_uuid=run_id,
+                    experiment_id=eid,
+                    name=name,
+                    user_id=user,
+                    status=info.status,
+                    start_time=info.start_time,
+                    end_time=None,
+                    artifact_uri=info.artifact_uri,
+                    lifecycle_stage=ACTIVE,
+                )
+            )
+            conn.execute(
+                run_tags.insert(),
+                [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in tag_map.values()],
+            )
+        return Run(info=info, tags=list(tag_map.values()))
+
+    def update(
+        self,
+        run_id: str,
+        *,
+        status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        values: dict[str, Any] = {}
+        if status is not None:
+            if status not in RUN_STATUSES:
+                raise InvalidParameter(
+                    f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}"
+                )
+            values["status"] = status
+        if end_time is not None:
+            values["end_time"] = end_time
+        if run_name:
+            values["name"] = validation.check_length(
+                "run_name", run_name, validation.MAX_RUN_NAME_LENGTH
+            )
+        with self.db.write() as conn:
+            self._require_active(conn, run_id)
+            if values:
+                conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
+            if run_name:
+                self._write_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
+            return self._infos(conn, [run_id])[run_id]
+
+    def delete(self, run_id: str) -> None:
+        with self.db.write() as conn:
+            self._row(conn, run_id)
+            conn.execute(
+                runs.update()
+                .where(runs.c.run_uuid == run_id)
+                .values(lifecycle_stage=DELETED, deleted_time=now_ms())
+            )
+
+    def restore(self, run_id: str) -> None:
+        with self.db.write() as conn:
+            row = self._row(conn, run_id)
+            stage = conn.execute(
+                sa.select(experiments.c.lifecycle_stage).where(
+                    experiments.c.experiment_id == row.experiment_id
+                )
+            ).scalar_one()
+            if stage != ACTIVE:
+                raise InvalidParameter(
+                    f"run_id: run '{run_id}' belongs to deleted experiment"
+                    f" {row.experiment_id}; restore the experiment first"
+                )
+            conn.execute(
+                runs.update()
+                .where(runs.c.run_uuid == run_id)
+                .values(lifecycle_stage=ACTIVE, deleted_time=None)
+            )
+
+    # -- logging -------------------------------------------------------------
+    def log_batch(
+        self,
+        run_id: str,
+        *,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        """Write metrics, params and tags of one run in one transaction, or nothing."""
+        _check_batch_sizes(len(metrics), len(params), len(tags))
+        checked_params = self.check_params(params)
+        checked_tags = self.check_tags(tags)
+        checked_metrics = check_metrics(metrics)
+        with self.db.write() as conn:
+            self._require_active(conn, run_id)
+            if checked_params:
+                self._write_params(conn, run_id, checked_params)
+            if checked_tags:
+                self._write_tags(conn, run_id, checked_tags)
+            if checked_metrics:
+                metric_points.insert_points(self.db, conn, run_id, checked_metrics)
+
+    def log_metric(self, run_id: str, metric: Metric) -> None:
+        self.log_batch(run_id, metrics=[metric])
+
+    def log_param(self, run_id: str, param: Param) -> None:
+        self.log_batch(run_id, params=[param])
+
+    def set_tag(self, run_id: str, tag: RunTag) -> None:
+        self.log_batch(run_id, tags=[tag])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with self.db.write() as conn:
+            self._require_active(conn, run_id)
+            deleted = conn.execute(
+                run_tags.delete().where(run_tags.c.run_uuid == run_id, run_tags.c.key == key)
+            )
+            if deleted.rowcount == 0:
+                raise ResourceDoesNotExist(f"key: run '{run_id}' has no tag {key!r}")
+
+    def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
+        checked = [_check_dataset_input(f"datasets[{i}]", d) for i, d in enumerate(dataset_inputs)]
+        with self.db.write() as conn:
+            row = self._require_active(conn, run_id)
+            for item in checked:
+                ds = item.dataset
+                found = conn.execute(
+                    sa.select(datasets.c.dataset_uuid).where(
+                        datasets.c.experiment_id == row.experiment_id,
+                        datasets.c.name == ds.name,
+                        datasets.c.digest == ds.digest,
+                    )
+                ).first()
+                if found is None:
+                    dataset_id = uuid.uuid4().hex
+                    conn.execute(
+                        datasets.insert().values(
+                            dataset_uuid=dataset_id,
+                            experiment_id=row.experiment_id,
+                            name=ds.name,
+                            digest=ds.digest,
+                            source_type=ds.source_type,
+                            source=ds.source,
+                            schema=ds.schema,
+                            profile=ds.profile,
+                        )
+                    )
+                else:
+                    dataset_id = found.dataset_uuid
+                conn.execute(
+                    self.db.insert_ignore(inputs, ["run_uuid", "dataset_uuid"]),
+                    [{"run_uuid": run_id, "dataset_uuid": dataset_id}],
+                )
+                if item.tags:
+                    conn.execute(
+                        self.db.upsert(input_tags, ["run_uuid", "dataset_uuid", "key"], ["value"]),
+                        [
+                            {"run_uuid": run_id, "dataset_uuid": dataset_id, "key": t.key, "value": t.value}
+                            for t in item.tags
+                        ],
+                    )
+
+    def log_model(self, run_id: str, model_json: str) -> None:
+        """Append an MLmodel description to the run's ``mlflow.log-model.history`` tag."""
+        try:
+            model = orjson.loads(model_json)
+        except orjson.JSONDecodeError as exc:
+            raise InvalidParameter(f"model_json: not valid JSON ({exc})") from None
+        if not isinstance(model, dict):
+            raise InvalidParameter("model_json: expected a JSON object")
+        with self.db.write() as conn:
+            self._require_active(conn, run_id)
+            current = conn.execute(
+                sa.select(run_tags.c.value).where(
+                    run_tags.c.run_uuid == run_id, run_tags.c.key == MODEL_HISTORY_TAG
+                )
+            ).scalar()
+            history = orjson.loads(current) if current else []
+            history.append(model)
+            self._write_tags(
+                conn, run_id, [RunTag(MODEL_HISTORY_TAG, orjson.dumps(history).decode())]
+            )
+
+    # -- reads ---------------------------------------------------------------
+    def get(self, run_id: str) -> Run:
+        with self.db.read() as conn:
+            loaded = self._load(conn, [run_id])
+        if not loaded:
+            raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
+        return loaded[0]
+
+    def search(
+        self,
+        experiment_ids: Sequence[object],
+        *,
+        filter_string: str | None = None,
+        run_view_type: str = "ACTIVE_ONLY",
+        max_results: int | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[Run]:
+        limit = paging.page_size("max_results", max_results, DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE)
+        if len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
+            raise InvalidParameter(
+                f"experiment_ids: {len(experiment_ids)} given; the limit is {MAX_SEARCH_EXPERIMENTS}"
+            )
+        eids = [parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)]
+        condition = parse_run_filter(filter_string)
+        source, ordering = filters.run_order(parse_run_order_by(order_by))
+        offset = paging.decode_offset(page_token)
+        if not eids:
+            return Page([], None)
+        stmt = sa.select(runs.c.run_uuid).select_from(source).where(runs.c.experiment_id.in_(eids))
+        stage = stage_condition(runs.c.lifecycle_stage, run_view_type)
+        if stage is not None:
+            stmt = stmt.where(stage)
+        if condition is not None:
+            stmt = stmt.where(filters.run_condition(condition))
+        stmt = stmt.order_by(*ordering).limit(limit + 1).offset(offset)
+        with self.db.read() as conn:
+            ids = conn.execute(stmt).scalars().all()
+            items = self._load(conn, ids[:limit])
+        token = paging.encode_offset(offset + limit) if len(ids) > limit else None
+        return Page(items, token)
+
+    # -- validation ----------------------------------------------------------
+    def check_params(self, items: Sequence[Param]) -> list[Param]:
+        seen: dict[str, str] = {}
+        out = []
+        for i, p in enumerate(items):
+            field = f"params[{i}]"
+            validation.check_key(f"{field}.key", p.key)
+            if not isinstance(p.value, str):
+                raise InvalidParameter(f"{field}.value: expected a string")
+            validation.check_length(f"{field}.value", p.value, self.max_param_value_length)
+            if p.key in seen:
+                if seen[p.key] != p.value:
+                    raise InvalidParameter(
+                        f"{field}: param {p.key!r} is given twice with different values"
+                        f" ({seen[p.key]!r} and {p.value!r})"
+                    )
+                continue
+            seen[p.key] = p.value
+            out.append(p)
+        return out
+
+    def check_tags(self, items: Sequence[RunTag]) -> list[RunTag]:
+        latest: dict[str, RunTag] = {}
+        for i, t in enumerate(items):
+            field = f"tags[{i}]"
+            validation.check_key(f"{field}.key", t.key)
+            if not isinstance(t.value, str):
+                raise InvalidParameter(f"{field}.value: expected a string")
+            if t.key not in validation.UNBOUNDED_TAGS:
+                validation.check_length(f"{field}.value", t.value, self.max_tag_value_length)
+            if t.key == RUN_NAME_TAG:
+                validation.check_length(f"{field}.value", t.value, validation.MAX_RUN_NAME_LENGTH)
+            latest[t.key] = t
+        return list(latest.values())
+
+    # -- helpers -------------------------------------------------------------
+    def _row(self, conn: sa.Connection, run_id: str) -> Any:
+        row = conn.execute(
+            sa.select(runs.c.run_uuid, runs.c.experiment_id, runs.c.lifecycle_stage).where(
+                runs.c.run_uuid == run_id
+            )
+        ).first()
+        if row is None:
+            raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
+        return row
+
+    def _require_active(self, conn: sa.Connection, run_id: str) -> Any:
+        row = self._row(conn, run_id)
+        if row.lifecycle_stage != ACTIVE:
+            raise InvalidParameter(
+                f"run_id: run '{run_id}' is deleted; restore it before changing it"
+            )
+        return row
+
+    def _write_params(self, conn: sa.Connection, run_id: str, items: list[Param]) -> None:
+        keys = [p.key for p in items]
+        existing = dict(
+            conn.execute(
+                sa.select(run_params.c.key, run_params.c.value).where(
+                    run_params.c.run_uuid == run_id, run_params.c.key.in_(keys)
+                )
+            ).all()
+        )
+        for p in items:
+            old = existing.get(p.key)
+            if old is not None and old != p.value:
+                raise InvalidParameter(
+                    f"params: param {p.key!r} of run '{run_id}' is already {old!r}; params are"
+                    f" write-once and cannot be changed to {p.value!r}"
+                )
+        new = [
+            {"run_uuid": run_id, "key": p.key, "value": p.value}
+            for p in items
+            if p.key not in existing
+        ]
+        if new:
+            try:
+                conn.execute(run_params.insert(), new)
+            except sa.exc.IntegrityError:
+                raise InvalidParameter(
+                    f"params: another request wrote params of run '{run_id}' at the same"
+                    " time; retry to see whether the values agree"
+                ) from None
+
+    def _write_tags(self, conn: sa.Connection, run_id: str, items: Sequence[RunTag]) -> None:
+        conn.execute(
+            self.db.upsert(run_tags, ["run_uuid", "key"], ["value"]),
+            [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in items],
+        )
+        for t in items:
+            if t.key == RUN_NAME_TAG:
+                conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(name=t.value))
+
+    def _infos(self, conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, RunInfo]:
+        rows = conn.execute(sa.select(runs).where(runs.c.run_uuid.in_(run_ids)))
+        return {
+            r.run_uuid: RunInfo(
+                run_id=r.run_uuid,
+                run_name=r.name,
+                experiment_id=str(r.experiment_id),
+                user_id=r.user_id,
+                status=r.status,
+                start_time=r.start_time,
+                end_time=r.end_time,
+                artifact_uri=r.artifact_uri,
+                lifecycle_stage=r.lifecycle_stage,
+            )
+            for r in rows
+        }
+
+    def _load(self, conn: sa.Connection, run_ids: Sequence[str]) -> list[Run]:
+        """Whole runs for a list of ids, in that order: one query per entity type."""
+        if not run_ids:
+            return []
+        infos = self._infos(conn, run_ids)
+        found = [rid for rid in run_ids if rid in infos]
+        out = {rid: Run(info=infos[rid]) for rid in found}
+        for r in conn.execute(
+            sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value).where(
+                run_params.c.run_uuid.in_(found)
+            )
+        ):
+            out[r.run_uuid].params.append(Param(r.key, r.value))
+        for r in conn.execute(
+            sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(run_tags.c.run_uuid.in_(found))
+        ):
+            out[r.run_uuid].tags.append(RunTag(r.key, r.value))
+        for rid, items in metric_points.latest_for_runs(conn, found).items():
+            out[rid].metrics = items
+        self._load_inputs(conn, out)
+        return [out[rid] for rid in found]
+
+    @staticmethod
+    def _load_inputs(conn: sa.Connection, out: dict[str, Run]) -> None:
+        rows = conn.execute(
+            sa.select(inputs.c.run_uuid, datasets)
+            .select_from(inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid))
+            .where(inputs.c.run_uuid.in_(list(out)))
+        ).all()
+        if not rows:
+            return
+        tag_rows = conn.execute(
+            sa.select(input_tags).where(input_tags.c.run_uuid.in_(list(out)))
+        ).all()
+        by_input: dict[tuple[str, str], list[InputTag]] = {}
+        for t in tag_rows:
+            by_input.setdefault((t.run_uuid, t.dataset_uuid), []).append(InputTag(t.key, t.value))
+        for r in rows:
+            ds = Dataset(
+                name=r.name,
+                digest=r.digest,
+                source_type=r.source_type,
+                source=r.source,
+                schema=r.schema,
+                profile=r.profile,
+            )
+            out[r.run_uuid].inputs.append(
+                DatasetInput(ds, by_input.get((r.run_uuid, r.dataset_uuid), []))
+            )
+
+
+def _check_batch_sizes(n_metrics: int, n_params: int, n_tags: int) -> None:
+    if n_metrics > validation.MAX_METRICS_PER_BATCH:
+        raise InvalidParameter(
+            f"metrics: {n_metrics} metrics in one batch; the limit is"
+            f" {validation.MAX_METRICS_PER_BATCH}"
+        )
+    if n_params > validation.MAX_PARAMS_TAGS_PER_BATCH:
+        raise InvalidParameter(
+            f"params: {n_params} params in one batch; the limit is"
+            f" {validation.MAX_PARAMS_TAGS_PER_BATCH}"
+        )
+    if n_tags > validation.MAX_PARAMS_TAGS_PER_BATCH:
+        raise InvalidParameter(
+            f"tags: {n_tags} tags in one batch; the limit is {validation.MAX_PARAMS_TAGS_PER_BATCH}"
+        )
+    total = n_metrics + n_params + n_tags
+    if total > validation.MAX_ENTITIES_PER_BATCH:
+        raise InvalidParameter(
+            f"metrics, params, tags: {total} entities in one batch; the limit is"
+            f" {validation.MAX_ENTITIES_PER_BATCH}"
+        )
+
+
+def check_metrics(items: Sequence[Metric]) -> list[Metric]:
+    for i, m in enumerate(items):
+        field = f"metrics[{i}]"
+        validation.check_key(f"{field}.key", m.key)
+        if not isinstance(m.value, float):
+            m.value = validation.check_metric_value(f"{field}.value", m.value)
+        if not isinstance(m.timestamp, int) or isinstance(m.timestamp, bool):
+            raise InvalidParameter(f"{field}.timestamp: expected an integer")
+        if not isinstance(m.step, int) or isinstance(m.step, bool):
+            raise InvalidParameter(f"{field}.step: expected an integer")
+    return list(items)
+
+
+def _check_dataset_input(field: str, item: DatasetInput) -> DatasetInput:
+    ds = item.dataset
+    for name, limit, required in (
+        ("name", validation.MAX_DATASET_NAME_LENGTH, True),
+        ("digest", validation.MAX_DATASET_DIGEST_LENGTH, True),
+        ("source_type", validation.MAX_DATASET_SOURCE_TYPE_LENGTH, True),
+        ("source", validation.MAX_DATASET_SOURCE_LENGTH, True),
+        ("schema", validation.MAX_DATASET_SCHEMA_LENGTH, False),
+        ("profile", validation.MAX_DATASET_PROFILE_LENGTH, False),
+    ):
+        value = getattr(ds, name)
+        if value is None or value == "":
+            if required:
+                raise InvalidParameter(f"{field}.dataset.{name}: required")
+            continue
+        if not isinstance(value, str):
+            raise InvalidParameter(f"{field}.dataset.{name}: expected a string")
+        validation.check_length(f"{field}.dataset.{name}", value, limit)
+    for j, t in enumerate(item.tags):
+        if not isinstance(t.key, str) or not t.key:
+            raise InvalidParameter(f"{field}.tags[{j}].key: required")
+        validation.check_length(f"{field}.tags[{j}].key", t.key, validation.MAX_INPUT_TAG_KEY_LENGTH)
+        if not isinstance(t.value, str):
+            raise InvalidParameter(f"{field}.tags[{j}].value: expected a string")
+        validation.check_length(
+            f"{field}.tags[{j}].value", t.value, validation.MAX_INPUT_TAG_VALUE_LENGTH
+        )
+    return item

@@ -1,0 +1,184 @@
+"""Every table of the metadata store, as SQLAlchemy Core ``Table`` objects.
+
+The Alembic migrations under ``migrations/versions`` create exactly these;
+``tests/store/test_schema.py`` checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# MySQL/MariaDB compare strings case-insensitively by default; names, keys and
+# values are case-sensitive everywhere else, so every table uses a binary collation.
+_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY, not BIGINT.
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+_TEXT = sa.Text().with_variant(sa.Text(length=16_777_215), "mysql", "mariadb")
+
+KEY_LENGTH = 250
+RUN_ID_LENGTH = 32
+
+experiments = sa.Table(
+    "experiments",
+    metadata,
+    sa.Column("experiment_id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(500), nullable=False),
+    # Equal to ``name`` while the experiment is active, NULL once deleted: the unique
+    # constraint on it enforces "one active experiment per name" on every backend
+    # (MySQL has no partial indexes).
+    sa.Column("active_name", sa.String(500), nullable=True),
+    sa.Column("artifact_location", sa.String(1000), nullable=False),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.Column("creation_time", sa.BigInteger, nullable=False),
+    sa.Column("last_update_time", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("active_name", name="uq_experiments_active_name"),
+    sa.Index("ix_experiments_name", "name"),
+    sa.Index("ix_experiments_stage_creation", "lifecycle_stage", "creation_time"),
+    **_MYSQL,
+)
+
+experiment_tags = sa.Table(
+    "experiment_tags",
+    metadata,
+    sa.Column(
+        "experiment_id",
+        _ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", _TEXT, nullable=False),
+    **_MYSQL,
+)
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), primary_key=True),
+    sa.Column(
+        "experiment_id",
+        _ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("user_id", sa.String(256), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("start_time", sa.BigInteger, nullable=False),
+    sa.Column("end_time", sa.BigInteger, nullable=True),
+    sa.Column("artifact_uri", sa.String(1000), nullable=False),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.Column("deleted_time", sa.BigInteger, nullable=True),
+    # The listing order of a search: newest first, run id breaking ties.
+    sa.Index("ix_runs_experiment_start", "experiment_id", "start_time", "run_uuid"),
+    sa.Index("ix_runs_stage_deleted", "lifecycle_stage", "deleted_time"),
+    **_MYSQL,
+)
+
+
+def _run_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("runs.run_uuid", ondelete="CASCADE")
+
+
+params = sa.Table(
+    "params",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", _TEXT, nullable=False),
+    sa.Index("ix_params_key", "key"),
+    **_MYSQL,
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", _TEXT, nullable=False),
+    sa.Index("ix_tags_key", "key"),
+    **_MYSQL,
+)
+
+# Every logged point. ``value`` is NULL for NaN and clamped to the largest finite double
+# for ±infinity (MySQL stores neither); ``kind`` restores the exact value on read:
+# 0 finite, 1 NaN, 2 +inf, 3 -inf.
+metrics = sa.Table(
+    "metrics",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), nullable=False),
+    sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.Double, nullable=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Index("ix_metrics_run_key_step", "run_uuid", "key", "step", "timestamp"),
+    **_MYSQL,
+)
+
+# One row per (run, key): the point with the latest timestamp, the largest value among
+# equal timestamps. Written in the same transaction as the points.
+latest_metrics = sa.Table(
+    "latest_metrics",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("value", sa.Double, nullable=True),
+    sa.Column("kind", sa.SmallInteger, nullable=False),
+    sa.Index("ix_latest_metrics_key_value", "key", "value"),
+    **_MYSQL,
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("dataset_uuid", sa.String(36), primary_key=True),
+    sa.Column(
+        "experiment_id",
+        _ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("digest", sa.String(36), nullable=False),
+    sa.Column("source_type", sa.String(36), nullable=False),
+    sa.Column("source", _TEXT, nullable=False),
+    sa.Column("schema", _TEXT, nullable=True),
+    sa.Column("profile", _TEXT, nullable=True),
+    sa.UniqueConstraint("experiment_id", "name", "digest", name="uq_datasets_experiment_name_digest"),
+    **_MYSQL,
+)
+
+inputs = sa.Table(
+    "inputs",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column(
+        "dataset_uuid",
+        sa.String(36),
+        sa.ForeignKey("datasets.dataset_uuid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    **_MYSQL,
+)
+
+input_tags = sa.Table(
+    "input_tags",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), primary_key=True),
+    sa.Column("dataset_uuid", sa.String(36), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("value", sa.String(500), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["run_uuid", "dataset_uuid"],
+        ["inputs.run_uuid", "inputs.dataset_uuid"],
+        ondelete="CASCADE",
+        name="fk_input_tags_inputs",
+    ),
+    **_MYSQL,
+)
