@@ -1,0 +1,7 @@
+"""trackbook: a fast, MLflow-compatible experiment tracker."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+from trackbook.cli import main
+
+main()

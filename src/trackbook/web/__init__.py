@@ -1,0 +1,1 @@
+"""The ASGI application: MLflow REST API, artifact proxy and web UI."""

@@ -1,0 +1,174 @@
+"""``/runs/*``: the run lifecycle and everything logged into a run."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from trackbook import validation
+from trackbook.errors import InvalidParameter
+from trackbook.models import (
+    RUN_STATUSES,
+    VIEW_TYPES,
+    Dataset,
+    DatasetInput,
+    InputTag,
+    Metric,
+    Param,
+    RunTag,
+)
+from trackbook.store import Store
+from trackbook.web.api import serialize
+from trackbook.web.api.fields import Fields
+from trackbook.web.api.routing import Endpoint
+
+
+def _tag(f: Fields) -> RunTag:
+    return RunTag(f.string("key", required=True) or "", f.string("value") or "")
+
+
+def _param(f: Fields) -> Param:
+    value = f.string("value")
+    if value is None:
+        raise InvalidParameter(f"{f.name('value')}: missing value for a required field")
+    return Param(f.string("key", required=True) or "", value)
+
+
+def _metric(f: Fields) -> Metric:
+    timestamp = f.int64("timestamp")
+    return Metric(
+        key=f.string("key", required=True) or "",
+        value=f.double("value", required=True),  # type: ignore[arg-type]
+        timestamp=int(time.time() * 1000) if timestamp is None else timestamp,
+        step=f.int64("step") or 0,
+    )
+
+
+def create(store: Store, f: Fields) -> dict[str, Any]:
+    run = store.runs.create(
+        f.string("experiment_id") or "0",
+        user_id=f.string("user_id"),
+        run_name=f.string("run_name"),
+        start_time=f.int64("start_time"),
+        tags=[_tag(t) for t in f.messages("tags")],
+    )
+    return {"run": serialize.run(run)}
+
+
+def get(store: Store, f: Fields) -> dict[str, Any]:
+    return {"run": serialize.run(store.runs.get(f.run_id()))}
+
+
+def update(store: Store, f: Fields) -> dict[str, Any]:
+    status = f.string("status")
+    if status is not None and status.upper() not in RUN_STATUSES:
+        raise InvalidParameter(f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
+    info = store.runs.update(
+        f.run_id(),
+        status=status.upper() if status else None,
+        end_time=f.int64("end_time"),
+        run_name=f.string("run_name"),
+    )
+    return {"run_info": serialize.run_info(info)}
+
+
+def delete(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.delete(f.run_id())
+    return {}
+
+
+def restore(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.restore(f.run_id())
+    return {}
+
+
+def log_metric(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.log_metric(f.run_id(), _metric(f))
+    return {}
+
+
+def log_param(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.log_param(f.run_id(), _param(f))
+    return {}
+
+
+def set_tag(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.set_tag(f.run_id(), _tag(f))
+    return {}
+
+
+def delete_tag(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.delete_tag(f.run_id(), f.string("key", required=True) or "")
+    return {}
+
+
+def log_batch(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.log_batch(
+        f.run_id(),
+        metrics=[_metric(m) for m in f.messages("metrics")],
+        params=[_param(p) for p in f.messages("params")],
+        tags=[_tag(t) for t in f.messages("tags")],
+    )
+    return {}
+
+
+def log_inputs(store: Store, f: Fields) -> dict[str, Any]:
+    items = []
+    for d in f.messages("datasets"):
+        ds = d.message("dataset", required=True)
+        assert ds is not None
+        items.append(
+            DatasetInput(
+                dataset=Dataset(
+                    name=ds.string("name", required=True) or "",
+                    digest=ds.string("digest", required=True) or "",
+                    source_type=ds.string("source_type", required=True) or "",
+                    source=ds.string("source", required=True) or "",
+                    schema=ds.string("schema"),
+                    profile=ds.string("profile"),
+                ),
+                tags=[
+                    InputTag(t.string("key", required=True) or "", t.string("value") or "")
+                    for t in d.messages("tags")
+                ],
+            )
+        )
+    store.runs.log_inputs(f.run_id(), items)
+    return {}
+
+
+def log_model(store: Store, f: Fields) -> dict[str, Any]:
+    store.runs.log_model(f.run_id(), f.string("model_json", required=True) or "")
+    return {}
+
+
+def search(store: Store, f: Fields) -> dict[str, Any]:
+    page = store.runs.search(
+        f.ids("experiment_ids"),
+        filter_string=f.string("filter"),
+        run_view_type=f.enum("run_view_type", VIEW_TYPES, "ACTIVE_ONLY"),
+        max_results=f.int64("max_results"),
+        order_by=f.strings("order_by"),
+        page_token=f.string("page_token"),
+    )
+    out: dict[str, Any] = {"runs": [serialize.run(r) for r in page.items]}
+    if page.next_page_token:
+        out["next_page_token"] = page.next_page_token
+    return out
+
+
+ENDPOINTS = [
+    Endpoint("runs/create", ("POST",), create),
+    Endpoint("runs/get", ("GET",), get),
+    Endpoint("runs/update", ("POST",), update),
+    Endpoint("runs/delete", ("POST",), delete),
+    Endpoint("runs/restore", ("POST",), restore),
+    Endpoint("runs/log-metric", ("POST",), log_metric),
+    Endpoint("runs/log-parameter", ("POST",), log_param),
+    Endpoint("runs/set-tag", ("POST",), set_tag),
+    Endpoint("runs/delete-tag", ("POST",), delete_tag),
+    Endpoint("runs/log-batch", ("POST",), log_batch, max_body=validation.MAX_BATCH_REQUEST_BYTES),
+    Endpoint("runs/log-inputs", ("POST",), log_inputs),
+    Endpoint("runs/log-model", ("POST",), log_model),
+    Endpoint("runs/search", ("GET", "POST"), search),
+]
