@@ -169,7 +169,9 @@ def start_server(data_dir: Path, store_uri: str | None = None) -> RunningServer:
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKBOOK_")}
     with log.open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=data_dir)
+        process = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=data_dir
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -47,9 +47,7 @@ class Settings:
     access_log: bool = False
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``TRACKBOOK_*`` variables, then apply non-None overrides."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
@@ -77,7 +75,9 @@ def _coerce(field: dataclasses.Field[Any], raw: str) -> Any:
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"{ENV_PREFIX}{field.name.upper()}: expected an integer, got {raw!r}")
+            raise ValueError(
+                f"{ENV_PREFIX}{field.name.upper()}: expected an integer, got {raw!r}"
+            ) from None
     if kind == "bool":
         lowered = raw.strip().lower()
         if lowered in {"1", "true", "yes", "on"}:

@@ -36,7 +36,7 @@ _KEY_CHARS = re.compile(r"^[/\w.\- :]*$")
 
 
 def check_key(field: str, key: object) -> str:
-    """A metric, param or tag key: 1–250 characters that are also a safe relative path."""
+    """A metric, param or tag key: 1 to 250 characters that are also a safe relative path."""
     if not isinstance(key, str) or key == "":
         raise InvalidParameter(f"{field}: a non-empty key is required")
     if len(key) > MAX_KEY_LENGTH:
@@ -83,5 +83,3 @@ def check_metric_value(field: str, value: object) -> float:
         except ValueError:
             pass
     raise InvalidParameter(f"{field}: expected a number, got {value!r}")
-
-

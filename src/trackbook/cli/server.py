@@ -22,7 +22,9 @@ from trackbook.config import Settings
     envvar="TRACKBOOK_DEFAULT_ARTIFACT_ROOT",
     help="Artifact root of new experiments.  [default: mlflow-artifacts:/]",
 )
-@click.option("--host", "-h", envvar="TRACKBOOK_HOST", help="Interface to bind.  [default: 127.0.0.1]")
+@click.option(
+    "--host", "-h", envvar="TRACKBOOK_HOST", help="Interface to bind.  [default: 127.0.0.1]"
+)
 @click.option("--port", "-p", envvar="TRACKBOOK_PORT", type=int, help="Port.  [default: 5000]")
 @click.option(
     "--workers", "-w", envvar="TRACKBOOK_WORKERS", type=int, help="Worker processes.  [default: 1]"
@@ -86,7 +88,10 @@ def server(
     # Worker processes rebuild the same settings from the public TRACKBOOK_* variables.
     os.environ.update(_without_migration(settings).to_env())
     uvicorn.run(
-        "trackbook.web.app:app_from_env", factory=True, workers=settings.workers, **common  # type: ignore[arg-type]
+        "trackbook.web.app:app_from_env",
+        factory=True,
+        workers=settings.workers,
+        **common,  # type: ignore[arg-type]
     )
 
 

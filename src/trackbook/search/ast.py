@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-Value = Union[str, float, tuple[str | float, ...], None]
+Value = str | float | tuple[str | float, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class Or:
     parts: tuple[Node, ...]
 
 
-Node = Union[Comparison, And, Or]
+Node = Comparison | And | Or
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,7 +221,9 @@ class _Parser:
             return Key("attribute", attr)
         if kind == "dataset":
             if name.lower() not in DATASET_ATTRIBUTES:
-                raise self.error(tok, f"unknown dataset field {name!r}; expected name, digest or context")
+                raise self.error(
+                    tok, f"unknown dataset field {name!r}; expected name, digest or context"
+                )
             return Key("dataset", name.lower())
         return Key(kind, name)
 
@@ -235,7 +237,7 @@ class _Parser:
         return key.name in RUN_NUMERIC_ATTRIBUTES
 
     def comparison(self) -> Comparison:
-        key, key_tok = self.key()
+        key, _ = self.key()
         numeric = self.is_numeric(key)
         tok = self.take()
         if tok.kind == "kw" and tok.text == "IS":
@@ -266,12 +268,19 @@ class _Parser:
                 raise self.error(value, f"expected a quoted pattern after {tok.text}")
             return Comparison(key, tok.text, _unquote(value))
         if tok.kind != "op":
-            raise self.error(tok, f"expected an operator after {_describe(key)}, got {tok.text!r}"
-                             if tok.kind != "end" else f"expected an operator after {_describe(key)}")
+            raise self.error(
+                tok,
+                f"expected an operator after {_describe(key)}, got {tok.text!r}"
+                if tok.kind != "end"
+                else f"expected an operator after {_describe(key)}",
+            )
         op = "!=" if tok.text == "<>" else tok.text
         if not numeric and op not in STRING_OPS:
-            raise self.error(tok, f"operator {op!r} is not supported for {_describe(key)}; "
-                                  "use =, !=, LIKE, ILIKE, IN or NOT IN")
+            raise self.error(
+                tok,
+                f"operator {op!r} is not supported for {_describe(key)}; "
+                "use =, !=, LIKE, ILIKE, IN or NOT IN",
+            )
         return Comparison(key, op, self.scalar(numeric, tok))
 
     def scalar(self, numeric: bool, after: _Token) -> str | float:

@@ -52,7 +52,10 @@ class Database:
             database = url.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["connect_args"] = {
+                "check_same_thread": False,
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            }
             if not database or database == ":memory:":
                 kwargs["poolclass"] = sa.pool.StaticPool
         else:
@@ -85,16 +88,14 @@ class Database:
             with conn.begin():
                 yield conn
 
-    def upsert(
-        self, table: sa.Table, keys: Sequence[str], update: Sequence[str]
-    ) -> sa.Executable:
+    def upsert(self, table: sa.Table, keys: Sequence[str], update: Sequence[str]) -> sa.Executable:
         """An INSERT that overwrites ``update`` columns when a row with the same ``keys`` exists."""
         if self.is_mysql:
             my = mysql.insert(table)
             return my.on_duplicate_key_update({c: my.inserted[c] for c in update})
         module: Any = postgresql if self.dialect == "postgresql" else sqlite
         stmt = module.insert(table)
-        return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        return stmt.on_conflict_do_update(
             index_elements=[table.c[k] for k in keys],
             set_={c: stmt.excluded[c] for c in update},
         )
@@ -104,7 +105,7 @@ class Database:
         if self.is_mysql:
             return mysql.insert(table).prefix_with("IGNORE")
         module: Any = postgresql if self.dialect == "postgresql" else sqlite
-        return module.insert(table).on_conflict_do_nothing(  # type: ignore[no-any-return]
+        return module.insert(table).on_conflict_do_nothing(
             index_elements=[table.c[k] for k in keys]
         )
 

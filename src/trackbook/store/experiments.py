@@ -98,7 +98,7 @@ class ExperimentStore:
                     last_update_time=now,
                 )
             )
-            experiment_id = result.inserted_primary_key[0]
+            experiment_id = result.inserted_primary_key[0]  # type: ignore[index]
             if not artifact_location:
                 conn.execute(
                     experiments.update()
@@ -219,9 +219,7 @@ class ExperimentStore:
                 )
             )
             if deleted.rowcount == 0:
-                raise ResourceDoesNotExist(
-                    f"key: experiment {eid} has no tag {key!r}"
-                )
+                raise ResourceDoesNotExist(f"key: experiment {eid} has no tag {key!r}")
 
     # -- reads ---------------------------------------------------------------
     def get(self, experiment_id: object) -> Experiment:
@@ -343,7 +341,4 @@ def stage_condition(column: Any, view_type: str) -> Any:
         return column == DELETED
     if view_type == "ALL":
         return None
-    raise InvalidParameter(
-        f"view_type: {view_type!r} is not one of ACTIVE_ONLY, DELETED_ONLY, ALL"
-    )
-
+    raise InvalidParameter(f"view_type: {view_type!r} is not one of ACTIVE_ONLY, DELETED_ONLY, ALL")

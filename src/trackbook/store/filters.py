@@ -48,25 +48,25 @@ _KEYED_TABLES = {"metric": latest_metrics, "param": params, "tag": tags}
 
 def _compare(column: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
     if op == "=":
-        return column == value  # type: ignore[no-any-return]
+        return column == value
     if op == "!=":
-        return column != value  # type: ignore[no-any-return]
+        return column != value
     if op == ">":
-        return column > value  # type: ignore[no-any-return]
+        return column > value
     if op == ">=":
-        return column >= value  # type: ignore[no-any-return]
+        return column >= value
     if op == "<":
-        return column < value  # type: ignore[no-any-return]
+        return column < value
     if op == "<=":
-        return column <= value  # type: ignore[no-any-return]
+        return column <= value
     if op == "LIKE":
-        return column.like(value)  # type: ignore[no-any-return]
+        return column.like(value)
     if op == "ILIKE":
-        return column.ilike(value)  # type: ignore[no-any-return]
+        return column.ilike(value)
     if op == "IN":
-        return column.in_(list(value))  # type: ignore[no-any-return]
+        return column.in_(list(value))
     if op == "NOT IN":
-        return column.not_in(list(value))  # type: ignore[no-any-return]
+        return column.not_in(list(value))
     raise InvalidParameter(f"filter: unsupported operator {op!r}")
 
 

@@ -221,9 +221,7 @@ def bulk_interval(
     if (start_step is None) != (end_step is None):
         raise InvalidParameter("start_step, end_step: give both or neither")
     if start_step is not None and end_step is not None and start_step > end_step:
-        raise InvalidParameter(
-            f"start_step: {start_step} is greater than end_step {end_step}"
-        )
+        raise InvalidParameter(f"start_step: {start_step} is greater than end_step {end_step}")
     per_run = paging.page_size("max_results", max_results, DEFAULT_BULK_POINTS, MAX_BULK_POINTS)
     m = metrics.c
     out: list[Metric] = []

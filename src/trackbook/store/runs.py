@@ -75,7 +75,9 @@ class RunStore:
                 f" {tag_map[RUN_NAME_TAG].value!r}; give one name"
             )
         name = run_name or (tag_map[RUN_NAME_TAG].value if RUN_NAME_TAG in tag_map else "")
-        name = validation.check_length("run_name", name or random_run_name(), validation.MAX_RUN_NAME_LENGTH)
+        name = validation.check_length(
+            "run_name", name or random_run_name(), validation.MAX_RUN_NAME_LENGTH
+        )
         tag_map[RUN_NAME_TAG] = RunTag(RUN_NAME_TAG, name)
         user = user_id or (tag_map[USER_TAG].value if USER_TAG in tag_map else "")
         run_id = uuid.uuid4().hex
@@ -257,7 +259,12 @@ class RunStore:
                     conn.execute(
                         self.db.upsert(input_tags, ["run_uuid", "dataset_uuid", "key"], ["value"]),
                         [
-                            {"run_uuid": run_id, "dataset_uuid": dataset_id, "key": t.key, "value": t.value}
+                            {
+                                "run_uuid": run_id,
+                                "dataset_uuid": dataset_id,
+                                "key": t.key,
+                                "value": t.value,
+                            }
                             for t in item.tags
                         ],
                     )
@@ -304,9 +311,12 @@ class RunStore:
         limit = paging.page_size("max_results", max_results, DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE)
         if len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
             raise InvalidParameter(
-                f"experiment_ids: {len(experiment_ids)} given; the limit is {MAX_SEARCH_EXPERIMENTS}"
+                f"experiment_ids: {len(experiment_ids)} given;"
+                f" the limit is {MAX_SEARCH_EXPERIMENTS}"
             )
-        eids = [parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)]
+        eids = [
+            parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)
+        ]
         condition = parse_run_filter(filter_string)
         source, ordering = filters.run_order(parse_run_order_by(order_by))
         offset = paging.decode_offset(page_token)
@@ -381,7 +391,7 @@ class RunStore:
 
     def _write_params(self, conn: sa.Connection, run_id: str, items: list[Param]) -> None:
         keys = [p.key for p in items]
-        existing = dict(
+        existing: dict[str, str] = dict(
             conn.execute(
                 sa.select(run_params.c.key, run_params.c.value).where(
                     run_params.c.run_uuid == run_id, run_params.c.key.in_(keys)
@@ -449,7 +459,9 @@ class RunStore:
         ):
             out[r.run_uuid].params.append(Param(r.key, r.value))
         for r in conn.execute(
-            sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(run_tags.c.run_uuid.in_(found))
+            sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(
+                run_tags.c.run_uuid.in_(found)
+            )
         ):
             out[r.run_uuid].tags.append(RunTag(r.key, r.value))
         for rid, items in metric_points.latest_for_runs(conn, found).items():
@@ -543,7 +555,9 @@ def _check_dataset_input(field: str, item: DatasetInput) -> DatasetInput:
     for j, t in enumerate(item.tags):
         if not isinstance(t.key, str) or not t.key:
             raise InvalidParameter(f"{field}.tags[{j}].key: required")
-        validation.check_length(f"{field}.tags[{j}].key", t.key, validation.MAX_INPUT_TAG_KEY_LENGTH)
+        validation.check_length(
+            f"{field}.tags[{j}].key", t.key, validation.MAX_INPUT_TAG_KEY_LENGTH
+        )
         if not isinstance(t.value, str):
             raise InvalidParameter(f"{field}.tags[{j}].value: expected a string")
         validation.check_length(

@@ -6,13 +6,19 @@ The Alembic migrations under ``migrations/versions`` create exactly these;
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
 # MySQL/MariaDB compare strings case-insensitively by default; names, keys and
 # values are case-sensitive everywhere else, so every table uses a binary collation.
-_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
+_MYSQL: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mysql_engine": "InnoDB",
+}
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, not BIGINT.
 _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -150,7 +156,9 @@ datasets = sa.Table(
     sa.Column("source", _TEXT, nullable=False),
     sa.Column("schema", _TEXT, nullable=True),
     sa.Column("profile", _TEXT, nullable=True),
-    sa.UniqueConstraint("experiment_id", "name", "digest", name="uq_datasets_experiment_name_digest"),
+    sa.UniqueConstraint(
+        "experiment_id", "name", "digest", name="uq_datasets_experiment_name_digest"
+    ),
     **_MYSQL,
 )
 

@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         current = state["store"]
         if current is None:  # used without lifespan (e.g. a bare ASGI transport)
             current = state["store"] = Store.open(settings, migrate=settings.migrate_on_start)
-        return current  # type: ignore[no-any-return]
+        return current
 
     routes = [
         Route("/health", _health),

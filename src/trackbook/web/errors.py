@@ -35,9 +35,7 @@ async def on_trackbook_error(_request: Request, exc: Exception) -> Response:
 async def on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
-        return error_response(
-            EndpointNotFound(f"no endpoint {request.method} {request.url.path}")
-        )
+        return error_response(EndpointNotFound(f"no endpoint {request.method} {request.url.path}"))
     if exc.status_code == 405:
         body = {
             "error_code": "BAD_REQUEST",

@@ -42,9 +42,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            raise InvalidParameter(
-                f"{self.name(key)}: expected a string, got {_kind(value)}"
-            )
+            raise InvalidParameter(f"{self.name(key)}: expected a string, got {_kind(value)}")
         if required and value == "":
             raise InvalidParameter(f"{self.name(key)}: missing value for a required field")
         return value
@@ -99,9 +97,7 @@ class Fields:
             return choices[value - 1]
         if isinstance(value, str) and value.upper() in choices:
             return value.upper()
-        raise InvalidParameter(
-            f"{self.name(key)}: {value!r} is not one of {', '.join(choices)}"
-        )
+        raise InvalidParameter(f"{self.name(key)}: {value!r} is not one of {', '.join(choices)}")
 
     def strings(self, key: str) -> list[str]:
         value = self.data.get(key)
@@ -113,7 +109,9 @@ class Fields:
             raise InvalidParameter(f"{self.name(key)}: expected a list of strings")
         for i, item in enumerate(value):
             if not isinstance(item, str):
-                raise InvalidParameter(f"{self.name(key)}[{i}]: expected a string, got {_kind(item)}")
+                raise InvalidParameter(
+                    f"{self.name(key)}[{i}]: expected a string, got {_kind(item)}"
+                )
         return value
 
     def ids(self, key: str) -> list[str]:

@@ -7,6 +7,8 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,21 +17,25 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin", "mysql_engine": "InnoDB"}
+MYSQL: dict[str, Any] = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mysql_engine": "InnoDB",
+}
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TEXT = sa.Text().with_variant(sa.Text(length=16_777_215), "mysql", "mariadb")
 
 
-def _run_id(**kw: object) -> sa.Column:  # type: ignore[type-arg]
+def _run_id(**kw: Any) -> sa.Column[Any]:
     return sa.Column(
         "run_uuid",
         sa.String(32),
         sa.ForeignKey("runs.run_uuid", ondelete="CASCADE"),
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
-def _point_columns() -> list[sa.Column]:  # type: ignore[type-arg]
+def _point_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("step", sa.BigInteger, nullable=False),
         sa.Column("timestamp", sa.BigInteger, nullable=False),
@@ -86,9 +92,7 @@ def upgrade() -> None:
         sa.Column("deleted_time", sa.BigInteger, nullable=True),
         **MYSQL,
     )
-    op.create_index(
-        "ix_runs_experiment_start", "runs", ["experiment_id", "start_time", "run_uuid"]
-    )
+    op.create_index("ix_runs_experiment_start", "runs", ["experiment_id", "start_time", "run_uuid"])
     op.create_index("ix_runs_stage_deleted", "runs", ["lifecycle_stage", "deleted_time"])
     for name in ("params", "tags"):
         op.create_table(
@@ -106,9 +110,7 @@ def upgrade() -> None:
         *_point_columns(),
         **MYSQL,
     )
-    op.create_index(
-        "ix_metrics_run_key_step", "metrics", ["run_uuid", "key", "step", "timestamp"]
-    )
+    op.create_index("ix_metrics_run_key_step", "metrics", ["run_uuid", "key", "step", "timestamp"])
     op.create_table(
         "latest_metrics",
         _run_id(primary_key=True),
