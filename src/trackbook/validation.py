@@ -7,6 +7,7 @@ a batch of a thousand.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 
@@ -39,22 +40,29 @@ def check_key(field: str, key: object) -> str:
     """A metric, param or tag key: 1 to 250 characters that are also a safe relative path."""
     if not isinstance(key, str) or key == "":
         raise InvalidParameter(f"{field}: a non-empty key is required")
+    problem = _key_problem(key)
+    if problem is not None:
+        raise InvalidParameter(f"{field}: {problem}")
+    return key
+
+
+@functools.lru_cache(maxsize=8192)
+def _key_problem(key: str) -> str | None:
+    # Cached: a training job logs the same few keys thousands of times.
     if len(key) > MAX_KEY_LENGTH:
-        raise InvalidParameter(
-            f"{field}: key of {len(key)} characters exceeds the limit of {MAX_KEY_LENGTH}"
-        )
+        return f"key of {len(key)} characters exceeds the limit of {MAX_KEY_LENGTH}"
     if not _KEY_CHARS.match(key):
-        raise InvalidParameter(
-            f"{field}: invalid key {key!r}: names may only contain alphanumerics, underscores,"
+        return (
+            f"invalid key {key!r}: names may only contain alphanumerics, underscores,"
             " dashes, periods, spaces, colons and slashes"
         )
     normal = posixpath.normpath(key)
     if normal != key or normal == "." or normal.startswith("..") or normal.startswith("/"):
-        raise InvalidParameter(
-            f"{field}: invalid key {key!r}: names are also used as file paths and must not"
+        return (
+            f"invalid key {key!r}: names are also used as file paths and must not"
             f" resolve to another name (this one resolves to {normal!r})"
         )
-    return key
+    return None
 
 
 def check_length(field: str, value: str, limit: int) -> str:

@@ -141,3 +141,18 @@ def test_run_name_tag_and_update(store: Store) -> None:
     assert {t.key: t.value for t in got.tags}["mlflow.runName"] == "second"
     generated = store.runs.create(eid)
     assert generated.info.run_name.count("-") == 2
+
+
+def test_exact_duplicate_point_is_kept_once(store: Store) -> None:
+    """A retried request must not double a point; a new value at the same step is kept."""
+    run_id = _new_run(store, "dupes")
+    point = Metric("loss", 0.5, timestamp=10, step=1)
+    store.runs.log_batch(run_id, metrics=[point, Metric("loss", 0.5, 10, 1)])
+    store.runs.log_metric(run_id, Metric("loss", 0.5, 10, 1))
+    store.runs.log_metric(run_id, Metric("loss", 0.25, 10, 1))
+    store.runs.log_metric(run_id, Metric("loss", math.nan, 10, 1))
+    store.runs.log_metric(run_id, Metric("loss", math.nan, 10, 1))
+    values = [p.value for p in store.metric_history(run_id, "loss").items]
+    assert len(values) == 3
+    assert values[:2] == [0.25, 0.5]
+    assert math.isnan(values[2])

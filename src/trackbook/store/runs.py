@@ -523,14 +523,13 @@ def _check_batch_sizes(n_metrics: int, n_params: int, n_tags: int) -> None:
 
 def check_metrics(items: Sequence[Metric]) -> list[Metric]:
     for i, m in enumerate(items):
-        field = f"metrics[{i}]"
-        validation.check_key(f"{field}.key", m.key)
-        if not isinstance(m.value, float):
-            m.value = validation.check_metric_value(f"{field}.value", m.value)
-        if not isinstance(m.timestamp, int) or isinstance(m.timestamp, bool):
-            raise InvalidParameter(f"{field}.timestamp: expected an integer")
-        if not isinstance(m.step, int) or isinstance(m.step, bool):
-            raise InvalidParameter(f"{field}.step: expected an integer")
+        validation.check_key(f"metrics[{i}].key", m.key)
+        if type(m.value) is not float:
+            m.value = validation.check_metric_value(f"metrics[{i}].value", m.value)
+        if type(m.timestamp) is not int:
+            raise InvalidParameter(f"metrics[{i}].timestamp: expected an integer")
+        if type(m.step) is not int:
+            raise InvalidParameter(f"metrics[{i}].step: expected an integer")
     return list(items)
 
 

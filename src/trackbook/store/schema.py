@@ -109,24 +109,27 @@ tags = sa.Table(
     **_MYSQL,
 )
 
-# Every logged point. ``value`` is NULL for NaN and clamped to the largest finite double
-# for ±infinity (MySQL stores neither); ``kind`` restores the exact value on read:
-# 0 finite, 1 NaN, 2 +inf, 3 -inf.
+# Every logged point. MySQL stores neither NaN nor infinity, so ``value`` holds 0 for NaN
+# and the largest finite double for +/-infinity, and ``kind`` restores the exact value on
+# read: 0 finite, 1 NaN, 2 +inf, 3 -inf. The primary key is the history's read order and
+# makes an exact duplicate point (a client's retry) a no-op; on SQLite and InnoDB the
+# table is stored in that order, so a history read is one range scan.
 metrics = sa.Table(
     "metrics",
     metadata,
-    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), nullable=False),
-    sa.Column("key", sa.String(KEY_LENGTH), nullable=False),
-    sa.Column("step", sa.BigInteger, nullable=False),
-    sa.Column("timestamp", sa.BigInteger, nullable=False),
-    sa.Column("value", sa.Double, nullable=True),
-    sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Index("ix_metrics_run_key_step", "run_uuid", "key", "step", "timestamp"),
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("step", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("timestamp", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("kind", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Double, primary_key=True),
+    sqlite_with_rowid=False,
     **_MYSQL,
 )
 
 # One row per (run, key): the point with the latest timestamp, the largest value among
-# equal timestamps. Written in the same transaction as the points.
+# equal timestamps. Written in the same transaction as the points. Here ``value`` is NULL
+# for NaN so that filters and ordering never mistake NaN for a number.
 latest_metrics = sa.Table(
     "latest_metrics",
     metadata,

@@ -35,15 +35,6 @@ def _run_id(**kw: Any) -> sa.Column[Any]:
     )
 
 
-def _point_columns() -> list[sa.Column[Any]]:
-    return [
-        sa.Column("step", sa.BigInteger, nullable=False),
-        sa.Column("timestamp", sa.BigInteger, nullable=False),
-        sa.Column("value", sa.Double, nullable=True),
-        sa.Column("kind", sa.SmallInteger, nullable=False),
-    ]
-
-
 def upgrade() -> None:
     op.create_table(
         "experiments",
@@ -105,17 +96,23 @@ def upgrade() -> None:
         op.create_index(f"ix_{name}_key", name, ["key"])
     op.create_table(
         "metrics",
-        _run_id(nullable=False),
-        sa.Column("key", sa.String(250), nullable=False),
-        *_point_columns(),
+        _run_id(primary_key=True),
+        sa.Column("key", sa.String(250), primary_key=True),
+        sa.Column("step", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("timestamp", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("kind", sa.SmallInteger, primary_key=True, autoincrement=False),
+        sa.Column("value", sa.Double, primary_key=True),
+        sqlite_with_rowid=False,
         **MYSQL,
     )
-    op.create_index("ix_metrics_run_key_step", "metrics", ["run_uuid", "key", "step", "timestamp"])
     op.create_table(
         "latest_metrics",
         _run_id(primary_key=True),
         sa.Column("key", sa.String(250), primary_key=True),
-        *_point_columns(),
+        sa.Column("step", sa.BigInteger, nullable=False),
+        sa.Column("timestamp", sa.BigInteger, nullable=False),
+        sa.Column("value", sa.Double, nullable=True),
+        sa.Column("kind", sa.SmallInteger, nullable=False),
         **MYSQL,
     )
     op.create_index("ix_latest_metrics_key_value", "latest_metrics", ["key", "value"])
