@@ -1,20 +1,34 @@
-"""Alembic migrations of the metadata store, run programmatically (no alembic.ini)."""
+"""Alembic migrations of the metadata store, run programmatically (no alembic.ini).
+
+Alembic is imported only when the schema actually needs a change: a server that
+starts on an up-to-date database reads one row and moves on.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+import sqlalchemy as sa
 
 from trackbook.store.engine import Database
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 _HERE = Path(__file__).parent
+VERSION_TABLE = "trackbook_alembic_version"
+
+
+def newest_revision() -> str:
+    """The head revision, read from the file names alone (``NNNN_what.py`` holds revision
+    ``NNNN``); a test checks this convention against Alembic's own scan."""
+    return max(p.name.split("_", 1)[0] for p in (_HERE / "versions").glob("[0-9]*_*.py"))
 
 
 def _config(db: Database) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(_HERE))
     cfg.attributes["database"] = db
@@ -23,13 +37,23 @@ def _config(db: Database) -> Config:
 
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database schema up to ``revision`` (the newest by default)."""
+    if revision == "head" and current_revision(db) == newest_revision():
+        return
+    from alembic import command
+
     command.upgrade(_config(db), revision)
 
 
 def current_revision(db: Database) -> str | None:
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not sa.inspect(conn).has_table(VERSION_TABLE):
+            return None
+        rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    return rows[0] if len(rows) == 1 else None
 
 
 def head_revision() -> str | None:
+    """The head according to Alembic's scan of ``versions/`` (slow; for tests and tools)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory(str(_HERE)).get_current_head()

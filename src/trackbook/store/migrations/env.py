@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from trackbook.store.migrations import VERSION_TABLE
 from trackbook.store.schema import metadata
 
 database = context.config.attributes["database"]
@@ -13,7 +14,7 @@ with database.engine.connect() as connection:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=database.is_sqlite,
-        version_table="trackbook_alembic_version",
+        version_table=VERSION_TABLE,
     )
     with context.begin_transaction():
         context.run_migrations()
