@@ -41,6 +41,16 @@ class Settings:
     max_param_value_length: int = 6000
     #: Longest run-tag value accepted (MLflow: 8,000; system tags such as notes are exempt).
     max_tag_value_length: int = 8000
+    #: Quotas (0 = no limit). Hitting one is a RESOURCE_EXHAUSTED error naming it, and
+    #: nothing of the request is written.
+    #: Runs per experiment, deleted ones included until they are removed for good.
+    max_runs_per_experiment: int = 0
+    #: Params per run.
+    max_params_per_run: int = 0
+    #: Tags per run (system tags such as mlflow.runName count too).
+    max_tags_per_run: int = 0
+    #: Points per metric key in one run (its history length).
+    max_metric_steps_per_run: int = 0
     #: Run database migrations when the server starts.
     migrate_on_start: bool = True
     #: Log each request (uvicorn's access log).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ from trackbook.store import filters, paging
 from trackbook.store import metrics as metric_points
 from trackbook.store.engine import Database
 from trackbook.store.experiments import join_location, now_ms, parse_experiment_id, stage_condition
+from trackbook.store.quotas import Quotas
 from trackbook.store.run_names import random_run_name
 from trackbook.store.schema import (
     datasets,
@@ -51,11 +53,17 @@ MAX_SEARCH_EXPERIMENTS = 1000
 
 class RunStore:
     def __init__(
-        self, db: Database, *, max_param_value_length: int, max_tag_value_length: int
+        self,
+        db: Database,
+        *,
+        max_param_value_length: int,
+        max_tag_value_length: int,
+        quotas: Quotas | None = None,
     ) -> None:
         self.db = db
         self.max_param_value_length = max_param_value_length
         self.max_tag_value_length = max_tag_value_length
+        self.quotas = quotas or Quotas()
 
     # -- lifecycle -----------------------------------------------------------
     def create(
@@ -94,6 +102,8 @@ class RunStore:
                     f"experiment_id: experiment {eid} is deleted; runs can only be created in"
                     " active experiments"
                 )
+            self.quotas.check_new_run(conn, eid)
+            self.quotas.check_tags(conn, run_id, tag_map)
             info = RunInfo(
                 run_id=run_id,
                 run_name=name,
@@ -198,10 +208,15 @@ class RunStore:
         with self.db.write() as conn:
             self._require_active(conn, run_id)
             if checked_params:
+                self.quotas.check_params(conn, run_id, (p.key for p in checked_params))
                 self._write_params(conn, run_id, checked_params)
             if checked_tags:
+                self.quotas.check_tags(conn, run_id, (t.key for t in checked_tags))
                 self._write_tags(conn, run_id, checked_tags)
             if checked_metrics:
+                self.quotas.check_metric_steps(
+                    conn, run_id, Counter(m.key for m in checked_metrics)
+                )
                 metric_points.insert_points(self.db, conn, run_id, checked_metrics)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
