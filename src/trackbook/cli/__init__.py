@@ -6,6 +6,8 @@ import click
 
 from trackbook import __version__
 from trackbook.cli.db import db
+from trackbook.cli.experiments import experiments
+from trackbook.cli.runs import runs
 from trackbook.cli.server import server
 
 
@@ -17,3 +19,5 @@ def main() -> None:
 
 main.add_command(server)
 main.add_command(db)
+main.add_command(experiments)
+main.add_command(runs)
