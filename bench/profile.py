@@ -20,8 +20,48 @@ from pathlib import Path
 from bench.servers import _venv
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
-# Frames of the event loop and thread pool machinery: on every stack, saying nothing.
-_PLUMBING = ("threading.py", "concurrent/futures/thread.py", "asyncio/", "uvicorn/", "anyio/")
+# Frames on every stack of a thread (the command line, the server loop, the pool
+# thread's run loop): they say nothing about where a request's time goes.
+_PLUMBING = (
+    "<frozen runpy>",
+    "click/",
+    "trackbook/__main__.py",
+    "trackbook/cli/",
+    "threading.py",
+    "concurrent/futures/thread.py",
+    "asyncio/runners.py",
+    "uvicorn/main.py",
+    "uvicorn/server.py",
+    "uvicorn/_compat.py",
+    "anyio/_backends/_asyncio.py",
+)
+_WAITS = ("Condition.wait", "Queue.get", "Event.wait", "WorkerThread.run", "Lock.acquire")
+_DRIVER = ("do_execute", "do_executemany", "do_commit", "do_rollback", "do_begin")
+
+
+def layer(frames: list[str]) -> str:
+    """Which part of the server a sample's time belongs to, from its stack (root first)."""
+    leaf = frames[-1]
+    func = leaf.split(" ", 1)[0].rsplit(".", 1)[-1]
+    if leaf.startswith("Runner.run "):
+        return "event loop in native code (uvloop: socket I/O, or waiting for it)"
+    if leaf.startswith(_WAITS):
+        return "threads waiting (thread-pool hand-off, queues)"
+    if "sqlalchemy/engine/default.py" in leaf and func in _DRIVER:
+        if any(f.startswith("Connection._begin_impl ") for f in frames):
+            return "sqlite3 driver: BEGIN (waiting for the write lock)"
+        if func == "do_commit":
+            return "sqlite3 driver: COMMIT (WAL write)"
+        return "sqlite3 driver: executing statements (C)"
+    if "sqlalchemy/engine/cursor.py" in leaf and func.startswith("fetch"):
+        return "sqlite3 driver: stepping and fetching rows (C)"
+    if "sqlalchemy/" in leaf:
+        return "SQLAlchemy in Python (compile, cache keys, events, results)"
+    if "trackbook/" in leaf:
+        return "trackbook code"
+    if any(m in leaf for m in ("starlette/", "uvicorn/", "anyio/", "h11/", "httptools")):
+        return "HTTP framework (uvicorn, starlette, anyio)"
+    return "other (stdlib, orjson, …)"
 
 
 def pyspy() -> Path:
@@ -71,10 +111,13 @@ def _name(frame: str) -> str:
     return f"{m.group('func')} ({path})"
 
 
-def summarise(collapsed: Path, top: int = 20) -> str:
-    """The functions that take the most samples, self and total, as a text report."""
+def summarise(collapsed: Path, top: int = 20, focus: str | None = None) -> str:
+    """The server's sampled time by layer, and the functions that take the most samples:
+    on top of the stack (self), and anywhere on it (total). With ``focus``, only the
+    samples with a frame whose name starts with it (e.g. ``get_history``)."""
     self_time: Counter[str] = Counter()
     total_time: Counter[str] = Counter()
+    layers: Counter[str] = Counter()
     samples = 0
     for line in collapsed.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
@@ -82,19 +125,34 @@ def summarise(collapsed: Path, top: int = 20) -> str:
             continue
         n = int(count)
         frames = [_name(f) for f in stack.split(";") if f]
-        # py-spy puts the thread name first ("process 123:\"...\"" / "thread (0x…)").
+        # py-spy may put the thread first ("process 123:…" / "thread (0x…)").
         frames = [f for f in frames if not f.startswith(("process ", "thread "))]
-        if not frames:
+        if not frames or (focus and not any(f.startswith(focus) for f in frames)):
             continue
         samples += n
         self_time[frames[-1]] += n
+        layers[layer(frames)] += n
         for f in set(frames):
             if not any(p in f for p in _PLUMBING):
                 total_time[f] += n
     if not samples:
         return "no samples (the server was idle?)"
-    lines = [f"{samples:,} samples of busy threads", "", "self (on top of the stack):"]
+    scope = f" under {focus}" if focus else ""
+    lines = [f"{samples:,} samples{scope} (200 per second per busy thread)", "", "by layer:"]
+    lines += [f"  {n / samples:6.1%}  {name}" for name, n in layers.most_common()]
+    lines += ["", "self (on top of the stack):"]
     lines += [f"  {n / samples:6.1%}  {f}" for f, n in self_time.most_common(top)]
     lines += ["", "total (anywhere on the stack):"]
     lines += [f"  {n / samples:6.1%}  {f}" for f, n in total_time.most_common(top)]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=summarise.__doc__)
+    parser.add_argument("collapsed", type=Path, help="a profile-<workload>.txt of a run")
+    parser.add_argument("--focus", help="only samples under a function, e.g. get_history")
+    parser.add_argument("--top", type=int, default=20)
+    ns = parser.parse_args()
+    print(summarise(ns.collapsed, ns.top, ns.focus))
