@@ -1,7 +1,9 @@
-"""The search language of runs and experiments: text in, typed AST out."""
+"""The search language of runs and experiments: text in, typed AST out (no SQL here)."""
 
-from trackbook.search.ast import And, Comparison, Key, Node, Or, OrderBy
+from trackbook.search.ast import And, Comparison, Key, Node, Op, Or, OrderBy, Value
+from trackbook.search.keys import EXPERIMENTS, RUNS, KeyType, Vocabulary
 from trackbook.search.parser import (
+    FilterParser,
     parse_experiment_filter,
     parse_experiment_order_by,
     parse_run_filter,
@@ -9,12 +11,19 @@ from trackbook.search.parser import (
 )
 
 __all__ = [
+    "EXPERIMENTS",
+    "RUNS",
     "And",
     "Comparison",
+    "FilterParser",
     "Key",
+    "KeyType",
     "Node",
+    "Op",
     "Or",
     "OrderBy",
+    "Value",
+    "Vocabulary",
     "parse_experiment_filter",
     "parse_experiment_order_by",
     "parse_run_filter",

@@ -252,21 +252,28 @@ class ExperimentStore:
         order_by: list[str] | None = None,
         page_token: str | None = None,
     ) -> Page[Experiment]:
+        """One page of experiments, keyset-paged like runs (see docs/search.md)."""
         limit = paging.page_size("max_results", max_results, DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE)
-        condition = parse_experiment_filter(filter_string)
-        ordering = filters.experiment_order(parse_experiment_order_by(order_by))
-        offset = paging.decode_offset(page_token)
-        stmt = sa.select(experiments)
         stage = stage_condition(experiments.c.lifecycle_stage, view_type)
+        condition = parse_experiment_filter(filter_string)
+        ordering = filters.experiment_ordering(parse_experiment_order_by(order_by))
+        scope = paging.fingerprint("experiments", filter_string or "", order_by or [], view_type)
+        after = paging.decode_cursor(page_token, scope, ordering.terms)
+        stmt = sa.select(experiments, *ordering.columns())
         if stage is not None:
             stmt = stmt.where(stage)
         if condition is not None:
             stmt = stmt.where(filters.experiment_condition(condition))
-        stmt = stmt.order_by(*ordering).limit(limit + 1).offset(offset)
+        if after is not None:
+            stmt = stmt.where(paging.keyset_condition(ordering.terms, after))
+        stmt = stmt.order_by(*ordering.clauses()).limit(limit + 1)
         with self.db.read() as conn:
             rows = conn.execute(stmt).all()
             items = self._load(conn, rows[:limit])
-        token = paging.encode_offset(offset + limit) if len(rows) > limit else None
+        token = None
+        if len(rows) > limit:
+            last = tuple(rows[limit - 1])[len(experiments.c) :]
+            token = paging.encode_cursor(scope, paging.cursor_values(ordering.terms, last))
         return Page(items, token)
 
     # -- helpers -------------------------------------------------------------

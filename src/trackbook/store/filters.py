@@ -1,18 +1,26 @@
-"""Compile a search AST (``trackbook.search``) into SQLAlchemy expressions.
+"""Compile a search AST (``trackbook.search``) into SQLAlchemy expressions and orderings.
 
-Values are always bound parameters. Each metric, param or tag condition is an
-``EXISTS`` over an indexed table keyed by (run, key), so a filter never
-multiplies rows.
+Values are always bound parameters. A metric, param or tag condition tests the
+one row of that (run, key) in ``latest_metrics``, ``params`` or ``tags``
+through their primary keys, so a filter never multiplies rows and ``!=`` /
+``NOT IN`` only match runs that have the key (as in MLflow).
+
+Metric semantics: the latest value of each key is compared. NaN is stored as
+NULL there, so it satisfies no comparison except ``!=`` (which it always
+satisfies), as in IEEE arithmetic and in MLflow.
 """
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from trackbook.errors import InvalidParameter
-from trackbook.search.ast import And, Comparison, Key, Node, Or, OrderBy
+from trackbook.search.ast import And, Comparison, Node, Op, OrderBy, Value
+from trackbook.store.paging import SortKind, SortTerm
 from trackbook.store.schema import (
     datasets,
     experiment_tags,
@@ -25,7 +33,12 @@ from trackbook.store.schema import (
     tags,
 )
 
-_RUN_COLUMNS = {
+#: ``latest_metrics.kind`` of a NaN (see store/metrics.py).
+_NAN_KIND = 1
+_MAX_DOUBLE = sys.float_info.max
+DATASET_CONTEXT_TAG = "mlflow.data.context"
+
+RUN_COLUMNS: dict[str, Any] = {
     "run_id": runs.c.run_uuid,
     "run_name": runs.c.name,
     "status": runs.c.status,
@@ -35,8 +48,9 @@ _RUN_COLUMNS = {
     "start_time": runs.c.start_time,
     "end_time": runs.c.end_time,
 }
+_INTEGER_RUN_COLUMNS = {"start_time", "end_time"}
 
-_EXPERIMENT_COLUMNS = {
+EXPERIMENT_COLUMNS: dict[str, Any] = {
     "name": experiments.c.name,
     "creation_time": experiments.c.creation_time,
     "last_update_time": experiments.c.last_update_time,
@@ -46,7 +60,11 @@ _EXPERIMENT_COLUMNS = {
 _KEYED_TABLES = {"metric": latest_metrics, "param": params, "tag": tags}
 
 
-def _compare(column: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
+# -- comparisons ---------------------------------------------------------------------------
+
+
+def compare(column: Any, op: Op | str, value: Any) -> sa.ColumnElement[bool]:
+    """``column <op> value`` for every operator but IS [NOT] NULL."""
     if op == "=":
         return column == value
     if op == "!=":
@@ -60,9 +78,9 @@ def _compare(column: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
     if op == "<=":
         return column <= value
     if op == "LIKE":
-        return column.like(value)
+        return column.like(like_pattern(value), escape="\\")
     if op == "ILIKE":
-        return column.ilike(value)
+        return column.ilike(like_pattern(value), escape="\\")
     if op == "IN":
         return column.in_(list(value))
     if op == "NOT IN":
@@ -70,44 +88,72 @@ def _compare(column: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
     raise InvalidParameter(f"filter: unsupported operator {op!r}")
 
 
-def _integral(value: Any) -> Any:
-    """Times and ids are integers; a whole float literal compares as one."""
+_compare = compare  # the name store code used before this module had a public one
+
+
+def like_pattern(pattern: str) -> str:
+    """Backslash escapes ``%``, ``_`` and itself; a dangling one at the end means itself
+    (PostgreSQL would reject the pattern otherwise)."""
+    trailing = len(pattern) - len(pattern.rstrip("\\"))
+    return pattern + "\\" if trailing % 2 else pattern
+
+
+def _null_test(column: Any, op: Op) -> sa.ColumnElement[bool]:
+    return column.is_(None) if op == "IS NULL" else column.is_not(None)
+
+
+def _whole(value: Value) -> Value:
+    """Times are integers; a whole float literal compares as one."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, tuple):
-        return tuple(_integral(v) for v in value)
+        return tuple(_whole(v) for v in value)  # type: ignore[misc]
     return value
+
+
+def _clamped(value: Any) -> Any:
+    """Infinite literals (``1e999``) as the stored stand-in for infinity (see metrics.py)."""
+    if isinstance(value, float) and abs(value) > _MAX_DOUBLE:
+        return _MAX_DOUBLE if value > 0 else -_MAX_DOUBLE
+    return value
+
+
+# -- runs ------------------------------------------------------------------------------------
 
 
 def run_condition(node: Node) -> sa.ColumnElement[bool]:
     if isinstance(node, And):
         return sa.and_(*(run_condition(p) for p in node.parts))
-    if isinstance(node, Or):
-        return sa.or_(*(run_condition(p) for p in node.parts))
-    return _run_comparison(node)
+    if isinstance(node, Comparison):
+        return _run_comparison(node)
+    return sa.or_(*(run_condition(p) for p in node.parts))
 
 
 def _run_comparison(cmp: Comparison) -> sa.ColumnElement[bool]:
-    key = cmp.key
+    key, op = cmp.key, cmp.op
     if key.kind == "attribute":
-        column = _RUN_COLUMNS[key.name]
-        if cmp.op == "IS NULL":
-            return column.is_(None)
-        if cmp.op == "IS NOT NULL":
-            return column.is_not(None)
-        value = _integral(cmp.value) if key.name in ("start_time", "end_time") else cmp.value
-        return _compare(column, cmp.op, value)
+        column = RUN_COLUMNS[key.name]
+        if op in ("IS NULL", "IS NOT NULL"):
+            return _null_test(column, op)
+        value = _whole(cmp.value) if key.name in _INTEGER_RUN_COLUMNS else cmp.value
+        return compare(column, op, value)
     if key.kind == "dataset":
         return _dataset_condition(cmp)
     table = _KEYED_TABLES[key.kind]
     match = sa.select(sa.literal(1)).where(
         table.c.run_uuid == runs.c.run_uuid, table.c.key == key.name
     )
-    if cmp.op == "IS NULL":
+    if op == "IS NULL":
         return ~sa.exists(match)
-    if cmp.op == "IS NOT NULL":
+    if op == "IS NOT NULL":
         return sa.exists(match)
-    return sa.exists(match.where(_compare(table.c.value, cmp.op, cmp.value)))
+    if key.kind == "metric":
+        value_test = compare(table.c.value, op, _clamped(cmp.value))
+        if op == "!=":
+            value_test = sa.or_(value_test, table.c.kind == _NAN_KIND)
+    else:
+        value_test = compare(table.c.value, op, cmp.value)
+    return sa.exists(match.where(value_test))
 
 
 def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
@@ -116,92 +162,136 @@ def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
         .select_from(inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid))
         .where(inputs.c.run_uuid == runs.c.run_uuid)
     )
+    column: Any
     if cmp.key.name == "context":
         match = match.join(
             input_tags,
             sa.and_(
                 input_tags.c.run_uuid == inputs.c.run_uuid,
                 input_tags.c.dataset_uuid == inputs.c.dataset_uuid,
-                input_tags.c.key == "mlflow.data.context",
+                input_tags.c.key == DATASET_CONTEXT_TAG,
             ),
         )
-        column: Any = input_tags.c.value
+        column = input_tags.c.value
     else:
         column = datasets.c[cmp.key.name]
     if cmp.op == "IS NULL":
         return ~sa.exists(match)
     if cmp.op == "IS NOT NULL":
         return sa.exists(match)
-    return sa.exists(match.where(_compare(column, cmp.op, cmp.value)))
+    return sa.exists(match.where(compare(column, cmp.op, cmp.value)))
 
 
-def run_order(order_by: list[OrderBy]) -> tuple[Any, list[Any]]:
-    """The FROM clause (runs plus one outer join per keyed sort) and the ORDER BY terms.
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """What a search selects from and the total order of its rows (the last terms make
+    every row's position unique, which keyset paging needs)."""
 
-    Runs without the sort key come last in either direction; ties are broken by
-    start_time DESC, then run id.
+    source: Any
+    terms: list[SortTerm]
+
+    def clauses(self) -> list[Any]:
+        return [t.clause() for t in self.terms]
+
+    def columns(self) -> list[Any]:
+        return [t.expr.label(f"sort_{i}") for i, t in enumerate(self.terms)]
+
+
+def run_ordering(order_by: list[OrderBy]) -> Ordering:
+    """Runs ordered as asked, then by start_time DESC and run id (MLflow's tie-break).
+
+    A metric, param or tag sort joins that key's row. Runs without the key come after
+    all runs with it, in either direction; a NaN metric comes after every number and
+    before the runs without the metric. ``end_time`` NULLs come last too.
     """
     source: Any = runs
-    terms: list[Any] = []
+    terms: list[SortTerm] = []
+    ordered: set[str] = set()
     for i, ob in enumerate(order_by):
         key = ob.key
         if key.kind == "attribute":
-            column: Any = _RUN_COLUMNS[key.name]
-        elif key.kind in _KEYED_TABLES:
-            alias = _KEYED_TABLES[key.kind].alias(f"order_{i}")
-            source = source.outerjoin(
-                alias, sa.and_(alias.c.run_uuid == runs.c.run_uuid, alias.c.key == key.name)
-            )
-            column = alias.c.value
+            column = RUN_COLUMNS[key.name]
+            ordered.add(key.name)
+            if key.name == "end_time":
+                terms.append(SortTerm(sa.case((column.is_(None), 1), else_=0), True, "int"))
+            kind: SortKind = "int" if key.name in _INTEGER_RUN_COLUMNS else "str"
+            terms.append(SortTerm(column, ob.ascending, kind, nullable=key.name == "end_time"))
+            continue
+        if key.kind not in _KEYED_TABLES:
+            raise InvalidParameter(f"order_by[{i}]: runs cannot be ordered by {key}")
+        row = _KEYED_TABLES[key.kind].alias(f"order_{i}")
+        source = source.outerjoin(
+            row, sa.and_(row.c.run_uuid == runs.c.run_uuid, row.c.key == key.name)
+        )
+        if key.kind == "metric":
+            bucket = sa.case((row.c.kind == _NAN_KIND, 1), (row.c.run_uuid.is_(None), 2), else_=0)
+            terms.append(SortTerm(bucket, True, "int"))
+            terms.append(SortTerm(row.c.value, ob.ascending, "float", nullable=True))
         else:
-            raise InvalidParameter(f"order_by[{i}]: cannot order runs by dataset fields")
-        terms.append(sa.case((column.is_(None), 1), else_=0))
-        terms.append(column.asc() if ob.ascending else column.desc())
-    terms.extend([runs.c.start_time.desc(), runs.c.run_uuid.asc()])
-    return source, terms
+            terms.append(SortTerm(sa.case((row.c.run_uuid.is_(None), 1), else_=0), True, "int"))
+            terms.append(SortTerm(row.c.value, ob.ascending, "str", nullable=True))
+    if "start_time" not in ordered:
+        terms.append(SortTerm(runs.c.start_time, False, "int"))
+    if "run_id" not in ordered:
+        terms.append(SortTerm(runs.c.run_uuid, True, "str"))
+    return Ordering(source, terms)
+
+
+# -- experiments ----------------------------------------------------------------------------
 
 
 def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
     if isinstance(node, And):
         return sa.and_(*(experiment_condition(p) for p in node.parts))
-    if isinstance(node, Or):
+    if not isinstance(node, Comparison):
         return sa.or_(*(experiment_condition(p) for p in node.parts))
-    key = node.key
+    key, op = node.key, node.op
     if key.kind == "tag":
         match = sa.select(sa.literal(1)).where(
             experiment_tags.c.experiment_id == experiments.c.experiment_id,
             experiment_tags.c.key == key.name,
         )
-        if node.op == "IS NULL":
+        if op == "IS NULL":
             return ~sa.exists(match)
-        if node.op == "IS NOT NULL":
+        if op == "IS NOT NULL":
             return sa.exists(match)
-        return sa.exists(match.where(_compare(experiment_tags.c.value, node.op, node.value)))
-    column = _EXPERIMENT_COLUMNS[key.name]
-    if node.op == "IS NULL":
-        return column.is_(None)
-    if node.op == "IS NOT NULL":
-        return column.is_not(None)
-    value = node.value if key.name == "name" else _integral(node.value)
-    return _compare(column, node.op, value)
+        return sa.exists(match.where(compare(experiment_tags.c.value, op, node.value)))
+    column = EXPERIMENT_COLUMNS[key.name]
+    if op in ("IS NULL", "IS NOT NULL"):
+        return _null_test(column, op)
+    value = node.value if key.name == "name" else _whole(node.value)
+    return compare(column, op, value)
 
 
-def experiment_order(order_by: list[OrderBy]) -> list[Any]:
-    """Newest first by default; experiment id DESC breaks ties unless already ordered on."""
+def experiment_ordering(order_by: list[OrderBy]) -> Ordering:
+    """Newest first by default (then id ASC, as MLflow); otherwise as asked, then id DESC."""
     if not order_by:
-        return [experiments.c.creation_time.desc(), experiments.c.experiment_id.asc()]
-    terms: list[Any] = []
+        return Ordering(
+            experiments,
+            [
+                SortTerm(experiments.c.creation_time, False, "int"),
+                SortTerm(experiments.c.experiment_id, True, "int"),
+            ],
+        )
+    terms = []
     for i, ob in enumerate(order_by):
         if ob.key.kind != "attribute":
-            raise InvalidParameter(
-                f"order_by[{i}]: experiments can be ordered by name, creation_time,"
-                " last_update_time or experiment_id"
-            )
-        column = _EXPERIMENT_COLUMNS[ob.key.name]
-        terms.append(column.asc() if ob.ascending else column.desc())
+            raise InvalidParameter(f"order_by[{i}]: experiments cannot be ordered by {ob.key}")
+        kind: SortKind = "str" if ob.key.name == "name" else "int"
+        terms.append(SortTerm(EXPERIMENT_COLUMNS[ob.key.name], ob.ascending, kind))
     if not any(ob.key.name == "experiment_id" for ob in order_by):
-        terms.append(experiments.c.experiment_id.desc())
-    return terms
+        terms.append(SortTerm(experiments.c.experiment_id, False, "int"))
+    return Ordering(experiments, terms)
 
 
-__all__ = ["Key", "experiment_condition", "experiment_order", "run_condition", "run_order"]
+__all__ = [
+    "EXPERIMENT_COLUMNS",
+    "RUN_COLUMNS",
+    "Ordering",
+    "compare",
+    "experiment_condition",
+    "experiment_ordering",
+    "like_pattern",
+    "run_condition",
+    "run_ordering",
+]

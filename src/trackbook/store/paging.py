@@ -1,14 +1,32 @@
-"""Page sizes and opaque page tokens."""
+"""Page sizes and page tokens.
+
+Searches page by *keyset*: a token holds the sort values of the last row of its
+page, and the next page starts strictly after that row in the search's total
+order. Unlike an offset, that stays right while runs are being added or deleted
+between two requests: no run of the original set is skipped or shown twice.
+
+A token is opaque to clients (URL-safe base64 of a small JSON document) but not
+trusted: it carries a fingerprint of the search it belongs to, and every value
+is checked against the type of its sort term before it is bound as a parameter.
+Simpler listings (metric history, artifact listings) still page by offset.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import orjson
+import sqlalchemy as sa
 
 from trackbook.errors import InvalidParameter
+
+TOKEN_FIELD = "page_token"
+_TOKEN_VERSION = 1
 
 
 def page_size(field: str, requested: int | None, default: int, maximum: int) -> int:
@@ -22,6 +40,116 @@ def page_size(field: str, requested: int | None, default: int, maximum: int) -> 
     return requested
 
 
+# -- keyset paging -----------------------------------------------------------------------
+
+
+SortKind = Literal["int", "float", "str"]
+
+
+@dataclass(frozen=True, slots=True)
+class SortTerm:
+    """One expression of an ORDER BY, and the type of the value a token keeps for it.
+
+    ``nullable`` terms may hold NULL only where an earlier term (a "bucket" that sorts
+    missing values last) already tells NULL rows apart, so two rows that agree on all
+    earlier terms are either both NULL here or both not.
+    """
+
+    expr: Any
+    ascending: bool
+    kind: SortKind
+    nullable: bool = False
+
+    def clause(self) -> Any:
+        return self.expr.asc() if self.ascending else self.expr.desc()
+
+
+def fingerprint(*parts: object) -> str:
+    """A short digest of what defines a search, so a token cannot be used with another."""
+    return hashlib.blake2b(orjson.dumps(parts), digest_size=9).hexdigest()
+
+
+def encode_cursor(search: str, values: Sequence[Any]) -> str:
+    payload = orjson.dumps({"v": _TOKEN_VERSION, "s": search, "k": list(values)})
+    return base64.urlsafe_b64encode(payload).decode("ascii").rstrip("=")
+
+
+def cursor_values(terms: Sequence[SortTerm], row: Sequence[Any]) -> list[Any]:
+    """A row's sort values as plain JSON types (drivers may hand back Decimal for a CASE)."""
+    out: list[Any] = []
+    for term, value in zip(terms, row, strict=True):
+        if value is None:
+            out.append(None)
+        elif term.kind == "int":
+            out.append(int(value))
+        elif term.kind == "float":
+            out.append(float(value))
+        else:
+            out.append(str(value))
+    return out
+
+
+def decode_cursor(token: str | None, search: str, terms: Sequence[SortTerm]) -> list[Any] | None:
+    """The sort values a token carries, checked against ``terms``; None without a token."""
+    if not token:
+        return None
+    state = _decode(token)
+    values = state.get("k")
+    if state.get("v") != _TOKEN_VERSION or not isinstance(values, list):
+        raise _bad_token()
+    if state.get("s") != search:
+        raise InvalidParameter(
+            f"{TOKEN_FIELD}: this token belongs to a different search; send the same"
+            " experiment ids, filter, order_by and view type as the request that returned it"
+            " (or no token to start again)"
+        )
+    if len(values) != len(terms):
+        raise _bad_token()
+    return [_checked(term, value) for term, value in zip(terms, values, strict=True)]
+
+
+def _checked(term: SortTerm, value: Any) -> Any:
+    if value is None:
+        if term.nullable:
+            return None
+        raise _bad_token()
+    if term.kind == "str" and isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise _bad_token()
+    if term.kind == "int" and isinstance(value, int):
+        return value
+    if term.kind == "float" and isinstance(value, (int, float)):
+        return float(value)
+    raise _bad_token()
+
+
+def keyset_condition(terms: Sequence[SortTerm], after: Sequence[Any]) -> Any:
+    """Rows strictly after the row whose sort values are ``after``, in the order of ``terms``.
+
+    Built from the last term backwards: ``t1 > v1 OR (t1 = v1 AND (t2 > v2 OR ...))``,
+    with ``<`` for descending terms. A NULL value is skipped: the bucket before it already
+    pins every candidate row to NULL there too. The leading term also gets a plain
+    range bound (``t1 >= v1``) that an index can use.
+    """
+    cond: Any = None
+    for term, value in reversed(list(zip(terms, after, strict=True))):
+        if value is None:
+            continue
+        beyond = term.expr > value if term.ascending else term.expr < value
+        cond = beyond if cond is None else sa.or_(beyond, sa.and_(term.expr == value, cond))
+    if cond is None:
+        return sa.false()
+    first, first_value = terms[0], after[0]
+    if first_value is None:
+        return cond
+    bound = first.expr >= first_value if first.ascending else first.expr <= first_value
+    return sa.and_(bound, cond)
+
+
+# -- offsets (history and artifact listings) ---------------------------------------------
+
+
 def encode_token(state: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(state)).decode("ascii")
 
@@ -29,13 +157,7 @@ def encode_token(state: dict[str, Any]) -> str:
 def decode_token(token: str | None) -> dict[str, Any] | None:
     if not token:
         return None
-    try:
-        state = orjson.loads(base64.urlsafe_b64decode(token.encode("ascii")))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise InvalidParameter(f"page_token: {token!r} is not a valid page token") from None
-    if not isinstance(state, dict):
-        raise InvalidParameter(f"page_token: {token!r} is not a valid page token")
-    return state
+    return _decode(token)
 
 
 def encode_offset(offset: int) -> str:
@@ -47,6 +169,24 @@ def decode_offset(token: str | None) -> int:
     if state is None:
         return 0
     offset = state.get("offset")
-    if not isinstance(offset, int) or offset < 0:
-        raise InvalidParameter(f"page_token: {token!r} is not a valid page token")
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise _bad_token()
     return offset
+
+
+def _decode(token: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
+        state = orjson.loads(raw)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise _bad_token() from None
+    if not isinstance(state, dict):
+        raise _bad_token()
+    return state
+
+
+def _bad_token() -> InvalidParameter:
+    return InvalidParameter(
+        f"{TOKEN_FIELD}: not a valid page token; pass the next_page_token of the previous"
+        " response unchanged"
+    )

@@ -38,6 +38,7 @@ from trackbook.store.schema import (
     experiments,
     input_tags,
     inputs,
+    latest_metrics,
     runs,
 )
 from trackbook.store.schema import params as run_params
@@ -49,6 +50,9 @@ MODEL_HISTORY_TAG = "mlflow.log-model.history"
 DEFAULT_SEARCH_PAGE = 1000
 MAX_SEARCH_PAGE = 50_000
 MAX_SEARCH_EXPERIMENTS = 1000
+#: Ids per IN list when loading a page: within SQLite's and PostgreSQL's limits on bound
+#: parameters, and a modest statement for MySQL, even for a page of 50,000 runs.
+LOAD_CHUNK = 5000
 
 
 class RunStore:
@@ -323,31 +327,49 @@ class RunStore:
         order_by: list[str] | None = None,
         page_token: str | None = None,
     ) -> Page[Run]:
+        """One page of the runs of ``experiment_ids`` that match ``filter_string``.
+
+        The page is read with one query for the runs (filtered, ordered and cut at the
+        page's end by the keyset in ``page_token``) and one per entity type for their
+        params, tags, metrics and inputs. See docs/search.md.
+        """
         limit = paging.page_size("max_results", max_results, DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE)
         if len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
             raise InvalidParameter(
                 f"experiment_ids: {len(experiment_ids)} given;"
                 f" the limit is {MAX_SEARCH_EXPERIMENTS}"
             )
-        eids = [
-            parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)
-        ]
+        eids = sorted(
+            {parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)}
+        )
+        stage = stage_condition(runs.c.lifecycle_stage, run_view_type)
         condition = parse_run_filter(filter_string)
-        source, ordering = filters.run_order(parse_run_order_by(order_by))
-        offset = paging.decode_offset(page_token)
+        ordering = filters.run_ordering(parse_run_order_by(order_by))
+        scope = paging.fingerprint(
+            "runs", eids, filter_string or "", list(order_by or []), run_view_type
+        )
+        after = paging.decode_cursor(page_token, scope, ordering.terms)
         if not eids:
             return Page([], None)
-        stmt = sa.select(runs.c.run_uuid).select_from(source).where(runs.c.experiment_id.in_(eids))
-        stage = stage_condition(runs.c.lifecycle_stage, run_view_type)
+        stmt = sa.select(*_INFO_COLUMNS, *ordering.columns()).select_from(ordering.source)
+        if len(eids) == 1:
+            stmt = stmt.where(runs.c.experiment_id == eids[0])
+        else:
+            stmt = stmt.where(runs.c.experiment_id.in_(eids))
         if stage is not None:
             stmt = stmt.where(stage)
         if condition is not None:
             stmt = stmt.where(filters.run_condition(condition))
-        stmt = stmt.order_by(*ordering).limit(limit + 1).offset(offset)
+        if after is not None:
+            stmt = stmt.where(paging.keyset_condition(ordering.terms, after))
+        stmt = stmt.order_by(*ordering.clauses()).limit(limit + 1)
         with self.db.read() as conn:
-            ids = conn.execute(stmt).scalars().all()
-            items = self._load(conn, ids[:limit])
-        token = paging.encode_offset(offset + limit) if len(ids) > limit else None
+            rows = conn.execute(stmt).all()
+            items = self._attach(conn, [_run_info(r) for r in rows[:limit]])
+        token = None
+        if len(rows) > limit:
+            last = tuple(rows[limit - 1])[len(_INFO_COLUMNS) :]
+            token = paging.encode_cursor(scope, paging.cursor_values(ordering.terms, last))
         return Page(items, token)
 
     # -- validation ----------------------------------------------------------
@@ -444,57 +466,47 @@ class RunStore:
                 conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(name=t.value))
 
     def _infos(self, conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, RunInfo]:
-        rows = conn.execute(sa.select(runs).where(runs.c.run_uuid.in_(run_ids)))
-        return {
-            r.run_uuid: RunInfo(
-                run_id=r.run_uuid,
-                run_name=r.name,
-                experiment_id=str(r.experiment_id),
-                user_id=r.user_id,
-                status=r.status,
-                start_time=r.start_time,
-                end_time=r.end_time,
-                artifact_uri=r.artifact_uri,
-                lifecycle_stage=r.lifecycle_stage,
-            )
-            for r in rows
-        }
+        rows = conn.execute(sa.select(*_INFO_COLUMNS).where(runs.c.run_uuid.in_(run_ids)))
+        return {r.run_uuid: _run_info(r) for r in rows}
 
     def _load(self, conn: sa.Connection, run_ids: Sequence[str]) -> list[Run]:
-        """Whole runs for a list of ids, in that order: one query per entity type."""
+        """Whole runs for a list of ids, in that order (unknown ids are left out)."""
         if not run_ids:
             return []
         infos = self._infos(conn, run_ids)
-        found = [rid for rid in run_ids if rid in infos]
-        out = {rid: Run(info=infos[rid]) for rid in found}
-        for r in conn.execute(
-            sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value).where(
-                run_params.c.run_uuid.in_(found)
-            )
-        ):
-            out[r.run_uuid].params.append(Param(r.key, r.value))
-        for r in conn.execute(
-            sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(
-                run_tags.c.run_uuid.in_(found)
-            )
-        ):
-            out[r.run_uuid].tags.append(RunTag(r.key, r.value))
-        for rid, items in metric_points.latest_for_runs(conn, found).items():
-            out[rid].metrics = items
-        self._load_inputs(conn, out)
-        return [out[rid] for rid in found]
+        return self._attach(conn, [infos[rid] for rid in run_ids if rid in infos])
+
+    def _attach(self, conn: sa.Connection, infos: Sequence[RunInfo]) -> list[Run]:
+        """Runs with their params, tags, latest metrics and inputs: one query per entity
+        type for each chunk of ids, never one per run."""
+        out = {info.run_id: Run(info=info) for info in infos}
+        ids = list(out)
+        for start in range(0, len(ids), LOAD_CHUNK):
+            chunk = {"ids": ids[start : start + LOAD_CHUNK]}
+            for rid, key, value in conn.execute(_PARAMS_OF_RUNS, chunk).all():
+                out[rid].params.append(Param(key, value))
+            for rid, key, value in conn.execute(_TAGS_OF_RUNS, chunk).all():
+                out[rid].tags.append(RunTag(key, value))
+            for rid, key, value, kind, timestamp, step in conn.execute(
+                _METRICS_OF_RUNS, chunk
+            ).all():
+                if kind != metric_points.FINITE:
+                    value = metric_points.decode(value, kind)
+                out[rid].metrics.append(Metric(key, value, timestamp, step))
+            self._load_inputs(conn, out, chunk["ids"])
+        return list(out.values())
 
     @staticmethod
-    def _load_inputs(conn: sa.Connection, out: dict[str, Run]) -> None:
+    def _load_inputs(conn: sa.Connection, out: dict[str, Run], run_ids: list[str]) -> None:
         rows = conn.execute(
             sa.select(inputs.c.run_uuid, datasets)
             .select_from(inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid))
-            .where(inputs.c.run_uuid.in_(list(out)))
+            .where(inputs.c.run_uuid.in_(run_ids))
         ).all()
         if not rows:
             return
         tag_rows = conn.execute(
-            sa.select(input_tags).where(input_tags.c.run_uuid.in_(list(out)))
+            sa.select(input_tags).where(input_tags.c.run_uuid.in_(run_ids))
         ).all()
         by_input: dict[tuple[str, str], list[InputTag]] = {}
         for t in tag_rows:
@@ -511,6 +523,51 @@ class RunStore:
             out[r.run_uuid].inputs.append(
                 DatasetInput(ds, by_input.get((r.run_uuid, r.dataset_uuid), []))
             )
+
+
+# The entities of a page of runs, by id: statements built once, the ids bound as one
+# expanding parameter (cheaper than coercing every id into its own literal).
+_RUN_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_PARAMS_OF_RUNS = sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value).where(
+    run_params.c.run_uuid.in_(_RUN_IDS)
+)
+_TAGS_OF_RUNS = sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(
+    run_tags.c.run_uuid.in_(_RUN_IDS)
+)
+_METRICS_OF_RUNS = sa.select(
+    latest_metrics.c.run_uuid,
+    latest_metrics.c.key,
+    latest_metrics.c.value,
+    latest_metrics.c.kind,
+    latest_metrics.c.timestamp,
+    latest_metrics.c.step,
+).where(latest_metrics.c.run_uuid.in_(_RUN_IDS))
+
+_INFO_COLUMNS = (
+    runs.c.run_uuid,
+    runs.c.name,
+    runs.c.experiment_id,
+    runs.c.user_id,
+    runs.c.status,
+    runs.c.start_time,
+    runs.c.end_time,
+    runs.c.artifact_uri,
+    runs.c.lifecycle_stage,
+)
+
+
+def _run_info(r: Any) -> RunInfo:
+    return RunInfo(
+        run_id=r.run_uuid,
+        run_name=r.name,
+        experiment_id=str(r.experiment_id),
+        user_id=r.user_id,
+        status=r.status,
+        start_time=r.start_time,
+        end_time=r.end_time,
+        artifact_uri=r.artifact_uri,
+        lifecycle_stage=r.lifecycle_stage,
+    )
 
 
 def _check_batch_sizes(n_metrics: int, n_params: int, n_tags: int) -> None:
