@@ -10,6 +10,7 @@ read always sees what was logged before it.
 from __future__ import annotations
 
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -53,6 +54,7 @@ class Client:
         self.config = config or ClientConfig.from_env()
         self.tracking_uri = resolve_tracking_uri(tracking_uri, self.config)
         self.async_logging = self.config.async_logging if async_logging is None else async_logging
+        self._lock = threading.RLock()
         self._backend: Backend | None = None
         self._batching: BatchingLogger | None = None
         self._direct: DirectLogger | None = None
@@ -65,21 +67,29 @@ class Client:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = open_backend(self.tracking_uri, self.config)
+            with self._lock:  # threads logging from the start must share one backend
+                if self._backend is None:
+                    self._backend = open_backend(self.tracking_uri, self.config)
         return self._backend
 
     def _logger_for(self, synchronous: bool | None) -> Logger:
         if synchronous is None:
             if self._default is None:
-                self._default = self._logger_for(not self.async_logging)
+                with self._lock:
+                    if self._default is None:
+                        self._default = self._logger_for(not self.async_logging)
             return self._default
         if synchronous:
             self.flush()  # what was queued before goes first
             if self._direct is None:
-                self._direct = DirectLogger(self.backend)
+                with self._lock:
+                    if self._direct is None:
+                        self._direct = DirectLogger(self.backend)
             return self._direct
         if self._batching is None:
-            self._batching = BatchingLogger(self.backend, queue_size=self.config.queue_size)
+            with self._lock:
+                if self._batching is None:
+                    self._batching = BatchingLogger(self.backend, queue_size=self.config.queue_size)
         return self._batching
 
     def _settle(self) -> None:
