@@ -288,3 +288,52 @@ def test_tracking_uri_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert trackbook.get_tracking_uri() == "/tmp/tb"
     with pytest.raises(InvalidParameter, match="not supported"):
         trackbook.set_tracking_uri("s3://bucket/x")
+
+
+def test_search_runs_returns_mlflows_dataframe(local: Path) -> None:
+    pd = pytest.importorskip("pandas", reason="pandas is not installed")
+    trackbook.set_experiment("frame")
+    with trackbook.start_run(run_name="a") as a:
+        trackbook.log_param("lr", "0.1")
+        trackbook.log_metric("acc", 0.5)
+        trackbook.set_tag("k", "x")
+    with trackbook.start_run(run_name="b"):
+        trackbook.log_metric("loss", 1.0)
+    running = trackbook.start_run(run_name="c")
+
+    df = trackbook.search_runs(order_by=["attributes.run_name ASC"])
+    info = ["run_id", "experiment_id", "status", "artifact_uri", "start_time", "end_time"]
+    assert list(df.columns[:6]) == info
+    rest = list(df.columns[6:])
+    kinds = [c.split(".", 1)[0] for c in rest]
+    assert kinds == sorted(kinds, key=["metrics", "params", "tags"].index)
+    assert {"metrics.acc", "metrics.loss", "params.lr", "tags.k", "tags.mlflow.user"} <= set(rest)
+    assert list(df["tags.mlflow.runName"]) == ["a", "b", "c"]
+    assert list(df["status"]) == ["FINISHED", "FINISHED", "RUNNING"]
+    assert df["run_id"][0] == a.info.run_id
+
+    for column in ("start_time", "end_time"):
+        assert pd.api.types.is_datetime64_any_dtype(df[column])
+        assert str(df[column].dt.tz) == "UTC"
+    assert df["start_time"][0] == pd.Timestamp(a.info.start_time, unit="ms", tz="UTC")
+    assert pd.isna(df["end_time"][2])
+    for column in ("metrics.acc", "metrics.loss"):
+        assert df[column].dtype == "float64"
+    assert df["metrics.acc"][0] == 0.5 and math.isnan(df["metrics.acc"][1])
+    for column in ("run_id", "experiment_id", "status", "params.lr", "tags.k"):
+        assert pd.api.types.is_string_dtype(df[column]) or df[column].dtype == object
+    assert df["params.lr"][0] == "0.1" and pd.isna(df["params.lr"][1])
+
+    empty = trackbook.search_runs(filter_string="metrics.acc > 100")
+    assert list(empty.columns) == info and len(empty) == 0
+    listed = trackbook.search_runs(output_format="list", max_results=2)
+    assert [type(r) for r in listed] == [trackbook.Run, trackbook.Run]
+    by_name = trackbook.search_runs(experiment_names=["frame"], output_format="list")
+    assert len(by_name) == 3
+    everywhere = trackbook.search_runs(search_all_experiments=True, output_format="list")
+    assert {r.info.run_id for r in everywhere} == {r.info.run_id for r in by_name}
+    assert [e.name for e in trackbook.search_experiments(order_by=["name ASC"])] == [
+        "Default",
+        "frame",
+    ]
+    assert trackbook.get_artifact_uri("x/y.txt") == running.info.artifact_uri + "/x/y.txt"
