@@ -31,6 +31,11 @@ class Settings:
     artifacts_destination: str = str(Path(DEFAULT_DATA_DIR) / "artifacts")
     #: Artifact root given to new experiments that do not name their own location.
     default_artifact_root: str = "mlflow-artifacts:/"
+    #: Largest artifact upload accepted through the proxy, in bytes; 0 means no limit.
+    max_upload_bytes: int = 0
+    #: Endpoint of an S3-compatible server (MinIO, Ceph…) for an ``s3://`` destination;
+    #: empty means AWS S3.
+    s3_endpoint_url: str = ""
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1

@@ -23,6 +23,17 @@ from trackbook.config import Settings
     help="Artifact root of new experiments.  [default: mlflow-artifacts:/]",
 )
 @click.option(
+    "--max-upload-bytes",
+    envvar="TRACKBOOK_MAX_UPLOAD_BYTES",
+    type=int,
+    help="Largest artifact upload accepted, in bytes; 0 for no limit.  [default: 0]",
+)
+@click.option(
+    "--s3-endpoint-url",
+    envvar="TRACKBOOK_S3_ENDPOINT_URL",
+    help="Endpoint of an S3-compatible server for an s3:// destination.  [default: AWS]",
+)
+@click.option(
     "--host", "-h", envvar="TRACKBOOK_HOST", help="Interface to bind.  [default: 127.0.0.1]"
 )
 @click.option("--port", "-p", envvar="TRACKBOOK_PORT", type=int, help="Port.  [default: 5000]")
@@ -39,6 +50,8 @@ def server(
     backend_store_uri: str | None,
     artifacts_destination: str | None,
     default_artifact_root: str | None,
+    max_upload_bytes: int | None,
+    s3_endpoint_url: str | None,
     host: str | None,
     port: int | None,
     workers: int | None,
@@ -55,6 +68,8 @@ def server(
             backend_store_uri=backend_store_uri,
             artifacts_destination=artifacts_destination,
             default_artifact_root=default_artifact_root,
+            max_upload_bytes=max_upload_bytes,
+            s3_endpoint_url=s3_endpoint_url,
             host=host,
             port=port,
             workers=workers,

@@ -10,6 +10,7 @@ from trackbook.store import metrics as _metrics
 from trackbook.store import migrations
 from trackbook.store.engine import Database
 from trackbook.store.experiments import ExperimentStore
+from trackbook.store.logged_models import LoggedModelStore
 from trackbook.store.quotas import Quotas
 from trackbook.store.runs import RunStore
 
@@ -25,6 +26,11 @@ class Store:
             max_param_value_length=settings.max_param_value_length,
             max_tag_value_length=settings.max_tag_value_length,
             quotas=Quotas.from_settings(settings),
+        )
+        self.logged_models = LoggedModelStore(
+            db,
+            max_param_value_length=settings.max_param_value_length,
+            max_tag_value_length=settings.max_tag_value_length,
         )
 
     @classmethod

@@ -193,3 +193,65 @@ input_tags = sa.Table(
     ),
     **_MYSQL,
 )
+
+# Logged models (MLflow 3): a model with its own id, artifacts, params and tags, made
+# by a run (``source_run_id``, not a foreign key: a model outlives its run) or alone.
+logged_models = sa.Table(
+    "logged_models",
+    metadata,
+    sa.Column("model_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "experiment_id",
+        _ID,
+        sa.ForeignKey("experiments.experiment_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("name", sa.String(500), nullable=False),
+    sa.Column("artifact_location", sa.String(1000), nullable=False),
+    sa.Column("creation_timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("last_updated_timestamp_ms", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("status_message", _TEXT, nullable=True),
+    sa.Column("lifecycle_stage", sa.String(16), nullable=False),
+    sa.Column("model_type", sa.String(500), nullable=True),
+    sa.Column("source_run_id", sa.String(RUN_ID_LENGTH), nullable=True),
+    # The default search order, and "models named X in experiment E" (runs:/ URIs).
+    sa.Index("ix_logged_models_experiment_creation", "experiment_id", "creation_timestamp_ms"),
+    sa.Index("ix_logged_models_experiment_name", "experiment_id", "name"),
+    sa.Index("ix_logged_models_source_run", "source_run_id"),
+    **_MYSQL,
+)
+
+
+def _model_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("logged_models.model_id", ondelete="CASCADE")
+
+
+logged_model_params = sa.Table(
+    "logged_model_params",
+    metadata,
+    sa.Column("model_id", sa.String(64), _model_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", _TEXT, nullable=False),
+    **_MYSQL,
+)
+
+logged_model_tags = sa.Table(
+    "logged_model_tags",
+    metadata,
+    sa.Column("model_id", sa.String(64), _model_fk(), primary_key=True),
+    sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
+    sa.Column("value", _TEXT, nullable=False),
+    **_MYSQL,
+)
+
+# A run's outputs: the logged models it produced (``runs/outputs``), at a step.
+run_model_outputs = sa.Table(
+    "run_model_outputs",
+    metadata,
+    sa.Column("run_uuid", sa.String(RUN_ID_LENGTH), _run_fk(), primary_key=True),
+    sa.Column("model_id", sa.String(64), _model_fk(), primary_key=True),
+    sa.Column("step", sa.BigInteger, nullable=False),
+    sa.Index("ix_run_model_outputs_model", "model_id"),
+    **_MYSQL,
+)

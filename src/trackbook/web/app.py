@@ -13,17 +13,26 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from trackbook import __version__
+from trackbook.artifacts import ArtifactStore, open_artifact_store
 from trackbook.config import Settings
 from trackbook.errors import TrackbookError
 from trackbook.store import Store
 from trackbook.web import api, errors
+from trackbook.web.api import artifacts as artifact_api
 from trackbook.web.api.routing import JSONResponse
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    artifacts: ArtifactStore | None = None,
+) -> Starlette:
     """Build the server. Pass ``store`` to share one (tests, the local client); otherwise
-    the store named by ``settings`` is opened when the app starts and closed when it stops."""
+    the store named by ``settings`` is opened when the app starts and closed when it stops.
+    ``artifacts`` defaults to the store of ``settings.artifacts_destination``."""
     settings = settings or Settings.from_env()
+    artifact_store = artifacts or open_artifact_store(settings)
     state: dict[str, Any] = {"store": store}
 
     @contextlib.asynccontextmanager
@@ -51,6 +60,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         Route("/api/3.0/mlflow/server-info", _server_info),
         Route("/ajax-api/3.0/mlflow/server-info", _server_info),
         *api.routes(get_store, settings.max_request_bytes),
+        *artifact_api.routes(get_store, lambda: artifact_store, settings),
     ]
     app = Starlette(
         routes=routes,
@@ -88,8 +98,8 @@ async def _server_info(_request: Request) -> Response:
             "store_type": "SqlStore",
             "workspaces_enabled": False,
             "trace_archival_enabled": False,
-            "multipart_uploads_enabled": False,
-            "multipart_downloads_enabled": False,
+            "multipart_uploads_enabled": artifact_api.MULTIPART_UPLOADS_ENABLED,
+            "multipart_downloads_enabled": artifact_api.MULTIPART_DOWNLOADS_ENABLED,
         }
     )
 

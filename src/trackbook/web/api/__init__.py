@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from trackbook.store import Store
-from trackbook.web.api import clients, experiments, metrics, runs
+from trackbook.web.api import clients, experiments, logged_models, metrics, runs
 from trackbook.web.api.routing import Endpoint, make_endpoint
 
 PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")
@@ -18,6 +18,7 @@ ENDPOINTS: list[Endpoint] = [
     *runs.ENDPOINTS,
     *metrics.ENDPOINTS,
     *clients.ENDPOINTS,
+    *logged_models.ENDPOINTS,
 ]
 
 
@@ -27,4 +28,5 @@ def routes(get_store: Callable[[Request], Store], max_request_bytes: int) -> lis
         handler = make_endpoint(endpoint, get_store, max_request_bytes)
         for prefix in PREFIXES:
             out.append(Route(prefix + endpoint.path, handler, methods=list(endpoint.methods)))
+    out.extend(logged_models.routes(get_store, max_request_bytes))
     return out
