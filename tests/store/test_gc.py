@@ -9,7 +9,7 @@ import pytest
 from trackbook.errors import InvalidParameter, ResourceDoesNotExist
 from trackbook.models import Metric, Param, RunInfo
 from trackbook.store import Store
-from trackbook.store.gc import purge
+from trackbook.store.gc import purge, select
 
 
 def _run(store: Store, eid: str) -> str:
@@ -26,10 +26,13 @@ def test_purges_deleted_runs_and_experiments(store: Store) -> None:
     doomed_run = _run(store, doomed_eid)
     store.experiments.delete(doomed_eid)
 
+    chosen = select(store.db, experiment_ids=[doomed_eid], run_ids=[gone])
+    assert sorted(r.run_id for r in chosen.runs) == sorted([gone, doomed_run])
+    assert store.runs.get(gone).info.lifecycle_stage == "deleted"  # select changes nothing
     seen: list[RunInfo] = []
     result = purge(store.db, experiment_ids=[doomed_eid], run_ids=[gone], before_delete=seen.append)
 
-    assert sorted(result.runs) == sorted([gone, doomed_run])
+    assert sorted(r.run_id for r in result.runs) == sorted([gone, doomed_run])
     assert result.experiments == [doomed_eid]
     assert sorted(r.run_id for r in seen) == sorted([gone, doomed_run])
     assert all(r.artifact_uri.endswith("/artifacts") for r in seen)

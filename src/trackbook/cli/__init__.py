@@ -7,6 +7,7 @@ import click
 from trackbook import __version__
 from trackbook.cli.db import db
 from trackbook.cli.experiments import experiments
+from trackbook.cli.gc import gc
 from trackbook.cli.runs import runs
 from trackbook.cli.server import server
 
@@ -21,3 +22,4 @@ main.add_command(server)
 main.add_command(db)
 main.add_command(experiments)
 main.add_command(runs)
+main.add_command(gc)

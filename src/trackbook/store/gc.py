@@ -19,25 +19,22 @@ _CHUNK = 500
 
 @dataclass
 class Purged:
-    runs: list[str] = field(default_factory=list)
+    runs: list[RunInfo] = field(default_factory=list)
     experiments: list[str] = field(default_factory=list)
 
 
-def purge(
+def select(
     db: Database,
     *,
     older_than_ms: int = 0,
     run_ids: Sequence[str] = (),
     experiment_ids: Sequence[str] = (),
-    before_delete: Callable[[RunInfo], None] | None = None,
 ) -> Purged:
-    """Delete for good the runs and experiments that are soft-deleted.
+    """What :func:`purge` would remove, without removing it.
 
-    Only what was deleted at least ``older_than_ms`` ago is removed. ``run_ids`` /
-    ``experiment_ids`` narrow the selection; naming one that is not deleted is an error
-    and removes nothing. Every run of a purged experiment goes with it.
-    ``before_delete`` is called for each run before its rows go (the CLI deletes the
-    run's artifacts there): if it raises, that run and what follows stay for a retry.
+    Only what was deleted at least ``older_than_ms`` ago is chosen. ``run_ids`` /
+    ``experiment_ids`` narrow the selection; naming one that is not deleted is an error.
+    Every run of a chosen experiment is chosen with it.
     """
     cutoff = now_ms() - older_than_ms
     eids = [parse_experiment_id(e, f"experiment_ids[{i}]") for i, e in enumerate(experiment_ids)]
@@ -51,7 +48,6 @@ def purge(
         if eids:
             exp_query = exp_query.where(experiments.c.experiment_id.in_(eids))
         doomed_experiments = list(conn.execute(exp_query).scalars())
-        run_query = sa.select(runs)
         conditions = []
         if not eids or run_ids:
             by_run = sa.and_(runs.c.lifecycle_stage == DELETED, runs.c.deleted_time <= cutoff)
@@ -60,23 +56,41 @@ def purge(
             conditions.append(by_run)
         if doomed_experiments:
             conditions.append(runs.c.experiment_id.in_(doomed_experiments))
-        doomed_runs = list(conn.execute(run_query.where(sa.or_(*conditions)))) if conditions else []
+        rows = list(conn.execute(sa.select(runs).where(sa.or_(*conditions)))) if conditions else []
+    return Purged([_info(r) for r in rows], [str(e) for e in doomed_experiments])
+
+
+def purge(
+    db: Database,
+    *,
+    older_than_ms: int = 0,
+    run_ids: Sequence[str] = (),
+    experiment_ids: Sequence[str] = (),
+    before_delete: Callable[[RunInfo], None] | None = None,
+) -> Purged:
+    """Delete for good what :func:`select` chooses, and return it.
+
+    ``before_delete`` is called for each run before its rows go (the CLI deletes the
+    run's artifacts there): if it raises, that run and what follows stay for a retry.
+    """
+    doomed = select(db, older_than_ms=older_than_ms, run_ids=run_ids, experiment_ids=experiment_ids)
     result = Purged()
-    for start in range(0, len(doomed_runs), _CHUNK):
-        chunk = doomed_runs[start : start + _CHUNK]
-        for row in chunk:
+    for start in range(0, len(doomed.runs), _CHUNK):
+        chunk = doomed.runs[start : start + _CHUNK]
+        for run in chunk:
             if before_delete is not None:
-                before_delete(_info(row))
-        ids = [row.run_uuid for row in chunk]
+                before_delete(run)
         with db.write() as conn:
-            conn.execute(runs.delete().where(runs.c.run_uuid.in_(ids)))
-        result.runs.extend(ids)
-    if doomed_experiments:
+            conn.execute(runs.delete().where(runs.c.run_uuid.in_([r.run_id for r in chunk])))
+        result.runs.extend(chunk)
+    if doomed.experiments:
         with db.write() as conn:
             conn.execute(
-                experiments.delete().where(experiments.c.experiment_id.in_(doomed_experiments))
+                experiments.delete().where(
+                    experiments.c.experiment_id.in_([int(e) for e in doomed.experiments])
+                )
             )
-        result.experiments = [str(e) for e in doomed_experiments]
+        result.experiments = doomed.experiments
     return result
 
 
