@@ -264,11 +264,8 @@ class ExperimentStore:
             stmt = stmt.where(stage)
         if condition is not None:
             stmt = stmt.where(filters.experiment_condition(condition))
-        if after is not None:
-            stmt = stmt.where(paging.keyset_condition(ordering.terms, after))
-        stmt = stmt.order_by(*ordering.clauses()).limit(limit + 1)
         with self.db.read() as conn:
-            rows = conn.execute(stmt).all()
+            rows = paging.fetch(conn, stmt, ordering, after, limit + 1)
             items = self._load(conn, rows[:limit])
         token = None
         if len(rows) > limit:

@@ -13,15 +13,15 @@ satisfies), as in IEEE arithmetic and in MLflow.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from trackbook.errors import InvalidParameter
 from trackbook.search.ast import And, Comparison, Node, Op, OrderBy, Value
-from trackbook.store.paging import SortKind, SortTerm
+from trackbook.store.paging import Ordering, Phase, SortKind, SortTerm
 from trackbook.store.schema import (
+    VALUE_INDEX_LENGTH,
     datasets,
     experiment_tags,
     experiments,
@@ -122,38 +122,64 @@ def _clamped(value: Any) -> Any:
 
 
 def run_condition(node: Node) -> sa.ColumnElement[bool]:
-    if isinstance(node, And):
-        return sa.and_(*(run_condition(p) for p in node.parts))
+    return _run_node(node)[1]
+
+
+# How expensive a condition is per candidate run, cheapest first. The parts of an AND are
+# emitted in this order because SQLite tests them in the order written: a column test
+# costs nothing, a membership test in a list built once (an IN subquery) little, a
+# correlated EXISTS a lookup per run.
+_COLUMN, _LIST, _LOOKUP, _COMPOUND = range(4)
+
+
+def _run_node(node: Node) -> tuple[int, sa.ColumnElement[bool]]:
     if isinstance(node, Comparison):
         return _run_comparison(node)
-    return sa.or_(*(run_condition(p) for p in node.parts))
+    parts = sorted((_run_node(p) for p in node.parts), key=lambda part: part[0])
+    if isinstance(node, And):
+        return max(c for c, _ in parts), sa.and_(*(e for _, e in parts))
+    return _COMPOUND, sa.or_(*(e for _, e in parts))
 
 
-def _run_comparison(cmp: Comparison) -> sa.ColumnElement[bool]:
+def _run_comparison(cmp: Comparison) -> tuple[int, sa.ColumnElement[bool]]:
     key, op = cmp.key, cmp.op
     if key.kind == "attribute":
         column = RUN_COLUMNS[key.name]
         if op in ("IS NULL", "IS NOT NULL"):
-            return _null_test(column, op)
+            return _COLUMN, _null_test(column, op)
         value = _whole(cmp.value) if key.name in _INTEGER_RUN_COLUMNS else cmp.value
-        return compare(column, op, value)
+        return _COLUMN, compare(column, op, value)
     if key.kind == "dataset":
-        return _dataset_condition(cmp)
+        return _LOOKUP, _dataset_condition(cmp)
     table = _KEYED_TABLES[key.kind]
+    if key.kind != "metric" and op in ("=", "IN"):
+        # An equality on a param or tag usually picks few runs: the (key, value) index
+        # lists them once, and each candidate run is then a membership test.
+        matching = sa.select(table.c.run_uuid).where(
+            table.c.key == key.name, compare(table.c.value, op, cmp.value)
+        )
+        values = cmp.value if isinstance(cmp.value, tuple) else (cmp.value,)
+        if all(len(str(v).encode()) <= VALUE_INDEX_LENGTH for v in values):
+            # True of every matching row; it lets the database use the index of short
+            # values (a partial index on SQLite and PostgreSQL must be implied by the query).
+            matching = matching.where(
+                sa.func.length(table.c.value) <= sa.literal_column(str(VALUE_INDEX_LENGTH))
+            )
+        return _LIST, runs.c.run_uuid.in_(matching)
     match = sa.select(sa.literal(1)).where(
         table.c.run_uuid == runs.c.run_uuid, table.c.key == key.name
     )
     if op == "IS NULL":
-        return ~sa.exists(match)
+        return _LOOKUP, ~sa.exists(match)
     if op == "IS NOT NULL":
-        return sa.exists(match)
+        return _LOOKUP, sa.exists(match)
     if key.kind == "metric":
         value_test = compare(table.c.value, op, _clamped(cmp.value))
         if op == "!=":
             value_test = sa.or_(value_test, table.c.kind == _NAN_KIND)
     else:
         value_test = compare(table.c.value, op, cmp.value)
-    return sa.exists(match.where(value_test))
+    return _LOOKUP, sa.exists(match.where(value_test))
 
 
 def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
@@ -182,21 +208,6 @@ def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
     return sa.exists(match.where(compare(column, cmp.op, cmp.value)))
 
 
-@dataclass(frozen=True, slots=True)
-class Ordering:
-    """What a search selects from and the total order of its rows (the last terms make
-    every row's position unique, which keyset paging needs)."""
-
-    source: Any
-    terms: list[SortTerm]
-
-    def clauses(self) -> list[Any]:
-        return [t.clause() for t in self.terms]
-
-    def columns(self) -> list[Any]:
-        return [t.expr.label(f"sort_{i}") for i, t in enumerate(self.terms)]
-
-
 def run_ordering(order_by: list[OrderBy]) -> Ordering:
     """Runs ordered as asked, then by start_time DESC and run id (MLflow's tie-break).
 
@@ -204,8 +215,9 @@ def run_ordering(order_by: list[OrderBy]) -> Ordering:
     all runs with it, in either direction; a NaN metric comes after every number and
     before the runs without the metric. ``end_time`` NULLs come last too.
     """
-    source: Any = runs
     terms: list[SortTerm] = []
+    joins: list[tuple[Any, Any]] = []  # (alias, ON clause) of each keyed sort
+    phases: list[tuple[Any, bool]] = []  # (condition, inner join?) per bucket of the first
     ordered: set[str] = set()
     for i, ob in enumerate(order_by):
         key = ob.key
@@ -214,27 +226,46 @@ def run_ordering(order_by: list[OrderBy]) -> Ordering:
             ordered.add(key.name)
             if key.name == "end_time":
                 terms.append(SortTerm(sa.case((column.is_(None), 1), else_=0), True, "int"))
+                if i == 0:
+                    phases = [(column.is_not(None), False), (column.is_(None), False)]
             kind: SortKind = "int" if key.name in _INTEGER_RUN_COLUMNS else "str"
             terms.append(SortTerm(column, ob.ascending, kind, nullable=key.name == "end_time"))
             continue
         if key.kind not in _KEYED_TABLES:
             raise InvalidParameter(f"order_by[{i}]: runs cannot be ordered by {key}")
         row = _KEYED_TABLES[key.kind].alias(f"order_{i}")
-        source = source.outerjoin(
-            row, sa.and_(row.c.run_uuid == runs.c.run_uuid, row.c.key == key.name)
-        )
+        joins.append((row, sa.and_(row.c.run_uuid == runs.c.run_uuid, row.c.key == key.name)))
+        missing = row.c.run_uuid.is_(None)
         if key.kind == "metric":
-            bucket = sa.case((row.c.kind == _NAN_KIND, 1), (row.c.run_uuid.is_(None), 2), else_=0)
+            bucket = sa.case((row.c.kind == _NAN_KIND, 1), (missing, 2), else_=0)
             terms.append(SortTerm(bucket, True, "int"))
             terms.append(SortTerm(row.c.value, ob.ascending, "float", nullable=True))
+            if i == 0:
+                nan = row.c.kind == _NAN_KIND
+                phases = [(row.c.value.is_not(None), True), (nan, True), (missing, False)]
         else:
-            terms.append(SortTerm(sa.case((row.c.run_uuid.is_(None), 1), else_=0), True, "int"))
+            terms.append(SortTerm(sa.case((missing, 1), else_=0), True, "int"))
             terms.append(SortTerm(row.c.value, ob.ascending, "str", nullable=True))
+            if i == 0:
+                phases = [(sa.true(), True), (missing, False)]
     if "start_time" not in ordered:
         terms.append(SortTerm(runs.c.start_time, False, "int"))
     if "run_id" not in ordered:
         terms.append(SortTerm(runs.c.run_uuid, True, "str"))
-    return Ordering(source, terms)
+    return Ordering(
+        _joined(joins, first_inner=False),
+        terms,
+        [Phase(_joined(joins, first_inner=inner), cond) for cond, inner in phases],
+    )
+
+
+def _joined(joins: list[tuple[Any, Any]], *, first_inner: bool) -> Any:
+    """Runs with the rows of the keyed sorts: outer joins (a run may lack the key), except
+    an inner join for the first one within a bucket of runs that have it."""
+    source: Any = runs
+    for i, (row, on) in enumerate(joins):
+        source = source.join(row, on) if i == 0 and first_inner else source.outerjoin(row, on)
+    return source
 
 
 # -- experiments ----------------------------------------------------------------------------

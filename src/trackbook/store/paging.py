@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -62,6 +62,38 @@ class SortTerm:
 
     def clause(self) -> Any:
         return self.expr.asc() if self.ascending else self.expr.desc()
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """The rows of one bucket: where they come from and the condition that picks them."""
+
+    source: Any
+    condition: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """What a search selects from and the total order of its rows (the last terms make
+    every row's position unique, which keyset paging needs).
+
+    When the first term is a "bucket" (0 for rows with a value, then NaN, then missing),
+    ``phases`` holds one :class:`Phase` per bucket value, and a search reads bucket by
+    bucket, each with a plain ORDER BY on the value. Within the first bucket the sort
+    key's row is an inner join, so the database can walk the (key, value) index in
+    order and stop after one page, instead of sorting every run of the experiment.
+    """
+
+    source: Any
+    terms: list[SortTerm]
+    phases: list[Phase] = field(default_factory=list)
+
+    def clauses(self, phase: int | None = None) -> list[Any]:
+        terms = self.terms if phase is None else self.terms[1:]
+        return [t.clause() for t in terms]
+
+    def columns(self) -> list[Any]:
+        return [t.expr.label(f"sort_{i}") for i, t in enumerate(self.terms)]
 
 
 def fingerprint(*parts: object) -> str:
@@ -122,6 +154,33 @@ def _checked(term: SortTerm, value: Any) -> Any:
     if term.kind == "float" and isinstance(value, (int, float)):
         return float(value)
     raise _bad_token()
+
+
+def fetch(
+    conn: sa.Connection, stmt: Any, ordering: Ordering, after: Sequence[Any] | None, count: int
+) -> list[Any]:
+    """Up to ``count`` rows of ``stmt`` (a SELECT of ``ordering.columns()`` among others,
+    without a FROM of its own) that come after the row whose sort values are ``after``
+    (from the start if None)."""
+    if not ordering.phases:
+        stmt = stmt.select_from(ordering.source)
+        if after is not None:
+            stmt = stmt.where(keyset_condition(ordering.terms, after))
+        return list(conn.execute(stmt.order_by(*ordering.clauses()).limit(count)).all())
+    first = 0 if after is None else after[0]
+    if not 0 <= first < len(ordering.phases):
+        raise _bad_token()
+    rows: list[Any] = []
+    for phase in range(first, len(ordering.phases)):
+        query = stmt.select_from(ordering.phases[phase].source)
+        query = query.where(ordering.phases[phase].condition)
+        if after is not None and phase == first:
+            query = query.where(keyset_condition(ordering.terms[1:], after[1:]))
+        query = query.order_by(*ordering.clauses(phase)).limit(count - len(rows))
+        rows += conn.execute(query).all()
+        if len(rows) >= count:
+            break
+    return rows
 
 
 def keyset_condition(terms: Sequence[SortTerm], after: Sequence[Any]) -> Any:

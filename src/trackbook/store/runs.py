@@ -351,7 +351,7 @@ class RunStore:
         after = paging.decode_cursor(page_token, scope, ordering.terms)
         if not eids:
             return Page([], None)
-        stmt = sa.select(*_INFO_COLUMNS, *ordering.columns()).select_from(ordering.source)
+        stmt = sa.select(*_INFO_COLUMNS, *ordering.columns())
         if len(eids) == 1:
             stmt = stmt.where(runs.c.experiment_id == eids[0])
         else:
@@ -360,11 +360,8 @@ class RunStore:
             stmt = stmt.where(stage)
         if condition is not None:
             stmt = stmt.where(filters.run_condition(condition))
-        if after is not None:
-            stmt = stmt.where(paging.keyset_condition(ordering.terms, after))
-        stmt = stmt.order_by(*ordering.clauses()).limit(limit + 1)
         with self.db.read() as conn:
-            rows = conn.execute(stmt).all()
+            rows = paging.fetch(conn, stmt, ordering, after, limit + 1)
             items = self._attach(conn, [_run_info(r) for r in rows[:limit]])
         token = None
         if len(rows) > limit:

@@ -78,11 +78,33 @@ runs = sa.Table(
     sa.Column("artifact_uri", sa.String(1000), nullable=False),
     sa.Column("lifecycle_stage", sa.String(16), nullable=False),
     sa.Column("deleted_time", sa.BigInteger, nullable=True),
-    # The listing order of a search: newest first, run id breaking ties.
-    sa.Index("ix_runs_experiment_start", "experiment_id", "start_time", "run_uuid"),
     sa.Index("ix_runs_stage_deleted", "lifecycle_stage", "deleted_time"),
     **_MYSQL,
 )
+# The listing order of a search, per experiment and view: newest first, run id breaking
+# ties. Scanned in order, a page of runs is a range of this index (see docs/design.md).
+sa.Index(
+    "ix_runs_experiment_stage_start",
+    runs.c.experiment_id,
+    runs.c.lifecycle_stage,
+    runs.c.start_time.desc(),
+    runs.c.run_uuid,
+)
+
+# A search's equality on a param or tag value lists the matching runs from these. Only
+# values of up to VALUE_INDEX_LENGTH characters are indexed (a PostgreSQL index entry
+# must fit in a third of a page; MySQL indexes a TEXT prefix): searches for longer
+# values read the key's rows instead.
+VALUE_INDEX_LENGTH = 200
+
+
+def _value_index() -> dict[str, Any]:
+    short = sa.text(f"length(value) <= {VALUE_INDEX_LENGTH}")
+    return {
+        "mysql_length": {"value": VALUE_INDEX_LENGTH},
+        "postgresql_where": short,
+        "sqlite_where": short,
+    }
 
 
 def _run_fk() -> sa.ForeignKey:
@@ -96,6 +118,7 @@ params = sa.Table(
     sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
     sa.Column("value", _TEXT, nullable=False),
     sa.Index("ix_params_key", "key"),
+    sa.Index("ix_params_key_value", "key", "value", **_value_index()),
     **_MYSQL,
 )
 
@@ -106,6 +129,7 @@ tags = sa.Table(
     sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
     sa.Column("value", _TEXT, nullable=False),
     sa.Index("ix_tags_key", "key"),
+    sa.Index("ix_tags_key_value", "key", "value", **_value_index()),
     **_MYSQL,
 )
 
@@ -139,7 +163,9 @@ latest_metrics = sa.Table(
     sa.Column("timestamp", sa.BigInteger, nullable=False),
     sa.Column("value", sa.Double, nullable=True),
     sa.Column("kind", sa.SmallInteger, nullable=False),
-    sa.Index("ix_latest_metrics_key_value", "key", "value"),
+    # Search walks this in value order to sort by a metric; with the run id it answers
+    # "which runs have key k in this range" without reading the table.
+    sa.Index("ix_latest_metrics_key_value_run", "key", "value", "run_uuid"),
     **_MYSQL,
 )
 
