@@ -13,6 +13,7 @@ from trackbook.artifacts import (
     ArtifactStore,
     FileEntry,
     UploadTooLarge,
+    delete_location,
     delete_run_artifacts,
     put,
     put_sync,
@@ -185,3 +186,14 @@ def test_delete_run_artifacts_removes_exactly_that_run(tmp_path: Path) -> None:
     assert delete_run_artifacts(store, _run(str(tmp_path / "elsewhere"))) is False
     assert delete_run_artifacts(store, _run("mlflow-artifacts:/")) is False
     assert store.list("1/r2/artifacts") == [FileEntry("c.txt", False, 1)]
+
+
+def test_delete_location_takes_a_model_or_an_experiment(tmp_path: Path) -> None:
+    store = LocalArtifactStore(tmp_path / "root")
+    put_sync(store, "1/models/m-1/artifacts/MLmodel", [b"m"])
+    put_sync(store, "1/r/artifacts/a.txt", [b"a"])
+    put_sync(store, "2/r/artifacts/b.txt", [b"b"])
+    assert delete_location(store, "mlflow-artifacts:/1/models/m-1/artifacts") is True
+    assert store.list("1") == [FileEntry("r", True)]
+    assert delete_location(store, "mlflow-artifacts:/1") is True
+    assert store.list("") == [FileEntry("2", True)]

@@ -36,17 +36,20 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 
 
 def delete_run_artifacts(artifacts: ArtifactStore, run: RunInfo) -> bool:
-    """Delete every artifact of ``run`` (for permanent deletion).
+    """Delete every artifact of ``run`` (for permanent deletion); see :func:`delete_location`."""
+    return delete_location(artifacts, run.artifact_uri)
 
-    Returns False, deleting nothing, when the run's artifact URI lies outside the
-    server's store (the client wrote those files; the server does not own them).
+
+def delete_location(artifacts: ArtifactStore, uri: str) -> bool:
+    """Delete the whole tree at an artifact URI: a run's, a logged model's or an
+    experiment's location.
+
+    Returns False, deleting nothing, when the URI lies outside the server's store (the
+    client wrote those files; the server does not own them) or names the store's whole
+    root (that would take every other experiment's files with it).
     """
-    path = store_path(artifacts, run.artifact_uri)
-    if path is None:
-        return False
+    path = store_path(artifacts, uri)
     if not path:
-        # A run whose artifacts are the store's whole root would take every other
-        # run's files with it; that is never what a clean-up means.
         return False
     artifacts.delete(path)
     return True
@@ -59,6 +62,7 @@ __all__ = [
     "UploadTooLarge",
     "Writer",
     "clean_path",
+    "delete_location",
     "delete_run_artifacts",
     "join",
     "open_artifact_store",

@@ -9,6 +9,8 @@ size plus an iterator of chunks, so the web layer can stream them.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -92,12 +94,17 @@ async def put(
     """Stream ``chunks`` into ``path`` with bounded memory and return the size written.
 
     Async iterables (an HTTP request body) are read on the event loop and written in
-    batches of about 1 MB from a worker thread; plain iterables are consumed in a worker
-    thread. Over ``limit`` bytes the upload is dropped and UploadTooLarge raised.
+    batches of about 1 MB from a worker thread, one batch in flight while the next is
+    read; plain iterables are consumed in a worker thread. Over ``limit`` bytes the
+    upload is dropped and UploadTooLarge raised.
     """
     if not isinstance(chunks, AsyncIterable):
         return await anyio.to_thread.run_sync(put_sync, store, path, chunks, limit)
-    writer = await anyio.to_thread.run_sync(store.open_writer, path)
+    loop = asyncio.get_running_loop()
+    writer = await loop.run_in_executor(None, store.open_writer, path)
+    # One batch is written in a worker thread while the next one is received: the
+    # network and the disk (or S3) work at the same time, and memory holds two batches.
+    writing: asyncio.Future[None] | None = None
     size = 0
     batch = bytearray()
     try:
@@ -106,14 +113,22 @@ async def put(
             _check_limit(path, size, limit)
             batch += chunk
             if len(batch) >= WRITE_BATCH:
-                await anyio.to_thread.run_sync(writer.write, bytes(batch))
+                if writing is not None:
+                    await writing
+                writing = loop.run_in_executor(None, writer.write, bytes(batch))
                 batch.clear()
+        if writing is not None:
+            await writing
+            writing = None
         if batch:
-            await anyio.to_thread.run_sync(writer.write, bytes(batch))
-        await anyio.to_thread.run_sync(writer.commit)
+            await loop.run_in_executor(None, writer.write, bytes(batch))
+        await loop.run_in_executor(None, writer.commit)
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(writer.abort)
+            if writing is not None:
+                with contextlib.suppress(Exception):
+                    await writing  # never abort while a write is still running
+            await loop.run_in_executor(None, writer.abort)
         raise
     return size
 
