@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench import procs, report, servers
 from bench.workloads import GROUPS, WORKLOADS, Context, Measure, select
-from bench.workloads.common import HIGHER, LOWER
+from bench.workloads.common import INFO, LOWER
 
 WORK = Path(__file__).resolve().parent / ".work"
 IDLE_SETTLE_SECONDS = 3.0
@@ -155,6 +155,15 @@ def _bench_server(
                 f"{sampler.peak_processes} processes",
             )
         )
+        result.measures.append(
+            Measure(
+                "server.load",
+                "machine load average (1 min) during this server's run",
+                sampler.mean_load,
+                "",
+                INFO,
+            )
+        )
         if running.process.poll() is not None:
             result.errors.append(f"exited with {running.process.returncode} during the run")
 
@@ -183,9 +192,11 @@ def _run_workload(
             measures = WORKLOADS[name](ctx)
     except Exception as exc:
         result.errors.append(f"{name}: {type(exc).__name__}: {exc}"[:2000])
-        result.measures.append(Measure(f"{name}.error", f"{name}", None, "", HIGHER, "error"))
+        result.failed.add(name)
         _log(f"{running.server.name} {name}: FAILED: {exc}"[:500])
         return
+    for m in measures:
+        m.workload = name
     result.measures.extend(measures)
     shown = "; ".join(
         f"{m.label.split(':')[-1].strip()} {report.fmt(m.value)} {m.unit}" for m in measures

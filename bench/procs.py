@@ -58,6 +58,7 @@ class PeakSampler:
         self.pid, self.interval = pid, interval
         self.peak = 0
         self.peak_processes = 0
+        self._loads: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -69,10 +70,16 @@ class PeakSampler:
         self._stop.set()
         self._thread.join()
 
+    @property
+    def mean_load(self) -> float:
+        """Mean of the 1-minute load average over the samples: how busy the machine was."""
+        return sum(self._loads) / len(self._loads) if self._loads else os.getloadavg()[0]
+
     def _run(self) -> None:
         while True:
             total, count = tree_rss(self.pid)
             if total > self.peak:
                 self.peak, self.peak_processes = total, count
+            self._loads.append(os.getloadavg()[0])
             if self._stop.wait(self.interval):
                 return

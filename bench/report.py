@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.workloads.common import HIGHER, Measure
+from bench.workloads.common import HIGHER, INFO, Measure
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 MARKER = "<!-- newest results go below this line -->"
@@ -57,6 +57,7 @@ class ServerResult:
     version: str = "?"
     measures: list[Measure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # workloads that raised
 
     def get(self, key: str) -> Measure | None:
         return next((m for m in self.measures if m.key == key), None)
@@ -81,6 +82,8 @@ def advantage(tb: Measure | None, peer: Measure | None) -> float | None:
     """How many times better trackbook is than the peer on this row."""
     if tb is None or peer is None or tb.value is None or peer.value is None:
         return None
+    if tb.better == INFO:
+        return None
     if tb.value == 0 or peer.value == 0:
         return None
     return tb.value / peer.value if tb.better == HIGHER else peer.value / tb.value
@@ -94,6 +97,11 @@ def table(results: list[ServerResult]) -> str:
             if m.key not in rows:
                 order.append(m.key)
                 rows[m.key] = m
+    for r in results:  # a workload that failed everywhere still gets a row
+        for name in sorted(r.failed):
+            if not any(m.workload == name for m in rows.values()):
+                order.append(name)
+                rows[name] = Measure(name, name, None, "", INFO, workload=name)
     base = next((r for r in results if r.name == "trackbook"), None)
     head = ["workload", "unit"]
     for r in results:
@@ -106,7 +114,7 @@ def table(results: list[ServerResult]) -> str:
         cells = [ref.label, ref.unit]
         for r in results:
             m = r.get(key)
-            cells.append(_cell(m))
+            cells.append("failed" if m is None and ref.workload in r.failed else _cell(m))
             if base is not None and r is not base:
                 ratio = advantage(base.get(key), m)
                 cells.append(
@@ -148,7 +156,7 @@ def notes(results: list[ServerResult]) -> list[str]:
     for r in results:
         out.extend(f"{r.name}: {e}" for e in r.errors)
         for m in r.measures:
-            if m.note and m.value is not None:
+            if m.note and m.value is not None and m.key != "server.load":
                 out.append(f"{r.name} · {m.label}: {m.note}")
     return out
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bench.client import Client
 
-HIGHER, LOWER = "higher", "lower"
+HIGHER, LOWER, INFO = "higher", "lower", "info"  # INFO: context, not compared
 
 
 @dataclass
@@ -24,6 +24,7 @@ class Measure:
     unit: str
     better: str = HIGHER
     note: str = ""
+    workload: str = ""  # filled in by the runner
 
 
 @dataclass
@@ -85,7 +86,7 @@ def timed_requests(
     send: Callable[[int], object], count: int, seconds: float, warmup: int = 20
 ) -> Latencies:
     """Call ``send(i)`` one after the other, timing each; ``warmup`` untimed calls first."""
-    for i in range(warmup):
+    for i in budget(warmup, seconds / 4):
         send(-1 - i)
     lat: list[float] = []
     began = time.perf_counter()
@@ -111,7 +112,7 @@ def repeat_ms(
     call: Callable[[], object], times: int, warmup: int = 1, seconds: float = 20.0
 ) -> list[float]:
     """Milliseconds of ``times`` calls (fewer if ``seconds`` run out; at least one)."""
-    for _ in range(warmup):
+    for _ in budget(warmup, seconds / 4):
         call()
     out = []
     for _ in budget(times, seconds):
