@@ -2,10 +2,11 @@
 
 A run's ``artifact_uri`` is ``mlflow-artifacts:/<experiment>/<run>/artifacts``
 unless its experiment names its own location. Over HTTP such files go through
-the server's artifact proxy; in local mode they are copied to
-``<artifacts_destination>/<experiment>/<run>/artifacts/…``, the layout the
-proxy's local store serves, so ``trackbook server`` shows them later. A plain
-directory (or ``file://``) location is written directly, as MLflow does.
+the server's artifact proxy; in local mode they go into the artifact store of
+``artifacts_destination`` (``trackbook.artifacts``, the store the proxy
+serves), so ``trackbook server`` shows them later. A location outside that
+store that is a plain directory (or ``file://``) is written directly, as MLflow
+does. Path checks are the proxy's own (``trackbook.artifacts.paths``).
 """
 
 from __future__ import annotations
@@ -25,17 +26,11 @@ PROXY_SCHEME = "mlflow-artifacts"
 
 
 def safe_relative_path(field: str, path: str) -> str:
-    """A run-relative POSIX path that cannot climb out of the run's artifact root."""
-    if not isinstance(path, str) or path.strip() == "":
-        raise InvalidParameter(f"{field}: a non-empty relative path is required")
-    if "\\" in path or "\x00" in path:
-        raise InvalidParameter(f"{field}: {path!r} must use '/' and contain no NUL bytes")
-    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
-        raise InvalidParameter(f"{field}: {path!r} must be relative")
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts) or not parts:
-        raise InvalidParameter(f"{field}: {path!r} must stay inside the run's artifacts")
-    return "/".join(parts)
+    """A run-relative POSIX path that cannot leave the run's artifacts (the proxy's check)."""
+    # Imported when used: the artifact stores are not needed to import trackbook.
+    from trackbook.artifacts.paths import clean_path
+
+    return clean_path(field, path, allow_root=False)
 
 
 def join(*parts: str | None) -> str:
@@ -63,6 +58,7 @@ def local_root(artifact_uri: str) -> Path | None:
 
 
 def copy_into(root: Path, local_file: Path, artifact_path: str) -> None:
+    """Copy a file into a location the client writes itself (a folder or ``file://`` URI)."""
     dest = root.joinpath(*safe_relative_path("artifact_path", artifact_path).split("/"))
     resolved_root = root.resolve()
     if resolved_root not in dest.resolve().parents:

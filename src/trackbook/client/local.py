@@ -3,15 +3,19 @@
 ``python train.py`` with no server running writes to ``./trackbook-data``
 (``trackbook.db`` plus ``artifacts/``); ``trackbook server`` started in the same
 directory serves exactly that. A store URI (``sqlite:///…``, ``postgresql://…``)
-works the same way, with artifacts under the server's ``artifacts_destination``
-(``TRACKBOOK_ARTIFACTS_DESTINATION``, default ``./trackbook-data/artifacts``).
+works the same way, with artifacts in the server's ``artifacts_destination``
+(``TRACKBOOK_ARTIFACTS_DESTINATION``: a folder, default
+``./trackbook-data/artifacts``, or ``s3://bucket/prefix``), written through the
+same artifact store the server's proxy uses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from trackbook.artifacts import ArtifactStore, join, open_artifact_store, put_sync, store_path
 from trackbook.client import artifacts
 from trackbook.client.backend import MetricRow, is_store_uri
 from trackbook.config import Settings, default_store_uri
@@ -29,6 +33,8 @@ from trackbook.models import (
 )
 from trackbook.store import Store
 
+UPLOAD_CHUNK = 1024 * 1024
+
 
 def local_settings(tracking_uri: str) -> Settings:
     """The server settings that read the same data as this tracking URI."""
@@ -42,16 +48,20 @@ def local_settings(tracking_uri: str) -> Settings:
 
 
 class LocalBackend:
-    def __init__(self, tracking_uri: str, store: Store, artifacts_destination: Path) -> None:
+    def __init__(self, tracking_uri: str, store: Store, artifact_store: ArtifactStore) -> None:
         self.tracking_uri = tracking_uri
         self.store = store
-        self.artifacts_destination = artifacts_destination
+        self.artifact_store = artifact_store
 
     @classmethod
     def open(cls, tracking_uri: str) -> LocalBackend:
         settings = local_settings(tracking_uri)
+        if "://" not in settings.artifacts_destination:
+            # Resolve now: a relative folder must not move when the script changes directory.
+            resolved = str(Path(settings.artifacts_destination).resolve())
+            settings = dataclasses.replace(settings, artifacts_destination=resolved)
         store = Store.open(settings)
-        return cls(tracking_uri, store, Path(settings.artifacts_destination).resolve())
+        return cls(tracking_uri, store, open_artifact_store(settings))
 
     # -- experiments ---------------------------------------------------------
     def create_experiment(
@@ -175,19 +185,20 @@ class LocalBackend:
 
     # -- artifacts -----------------------------------------------------------
     def upload_artifact(self, artifact_uri: str, local_file: Path, artifact_path: str) -> None:
-        proxied = artifacts.proxy_path(artifact_uri)
-        if proxied is not None:
-            safe = artifacts.safe_relative_path("artifact_uri", proxied)
-            root = self.artifacts_destination.joinpath(*safe.split("/"))
-        else:
-            found = artifacts.local_root(artifact_uri)
-            if found is None:
-                raise InvalidParameter(
-                    f"artifact_uri: local mode cannot write to {artifact_uri!r}; log through a"
-                    " server (http://…) for remote artifact stores"
-                )
-            root = found
-        artifacts.copy_into(root, local_file, artifact_path)
+        relative = artifacts.safe_relative_path("artifact_path", artifact_path)
+        in_store = store_path(self.artifact_store, artifact_uri)
+        if in_store is not None:
+            with local_file.open("rb") as f:
+                chunks = iter(lambda: f.read(UPLOAD_CHUNK), b"")
+                put_sync(self.artifact_store, join(in_store, relative), chunks)
+            return
+        root = artifacts.local_root(artifact_uri)
+        if root is None:
+            raise InvalidParameter(
+                f"artifact_uri: local mode cannot write to {artifact_uri!r}; log through a"
+                " server (http://…) whose artifact store holds that location"
+            )
+        artifacts.copy_into(root, local_file, relative)
 
     def close(self) -> None:
         self.store.close()
