@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -20,9 +20,15 @@ from trackbook.config import Settings
 from trackbook.store import Store
 from trackbook.web.app import create_app
 
+# The real mlflow client decides about telemetry when it is first imported, so this has
+# to happen before any test module imports it: no usage reports leave a test run.
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
+
 PG_ADMIN = os.environ.get("TRACKBOOK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN = os.environ.get("TRACKBOOK_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
 BACKENDS = ("sqlite", "postgresql", "mysql")
+SERVER_START_TIMEOUT = 90
 
 
 def _unreachable(backend: str, exc: Exception) -> None:
@@ -66,6 +72,23 @@ def server_database_uris() -> Iterator[dict[str, str]]:
     made: dict[str, tuple[str, sa.Engine]] = {}
     yield _LazyDatabases(made)  # type: ignore[misc]
     for backend, (uri, engine) in made.items():
+        _drop_database(engine, uri, backend)
+
+
+@pytest.fixture(scope="session")
+def fresh_database() -> Iterator[Callable[[str], str]]:
+    """A factory of new, empty databases on a server backend ("postgresql" or "mysql"),
+    each dropped at the end of the session. Skips (fails on CI) when the server is down."""
+    made: list[tuple[str, sa.Engine, str]] = []
+
+    def make(backend: str) -> str:
+        admin = PG_ADMIN if backend == "postgresql" else MYSQL_ADMIN
+        uri, engine = _fresh_database(admin, backend)
+        made.append((uri, engine, backend))
+        return uri
+
+    yield make
+    for uri, engine, backend in made:
         _drop_database(engine, uri, backend)
 
 
@@ -150,8 +173,13 @@ class RunningServer:
                 self.process.wait()
 
 
-def start_server(data_dir: Path, store_uri: str | None = None) -> RunningServer:
-    """Start ``trackbook server`` as a real process on a free port and wait for /health."""
+def start_server(
+    data_dir: Path, store_uri: str | None = None, *, access_log: bool = False
+) -> RunningServer:
+    """Start ``trackbook server`` as a real process on a free port and wait for /health.
+
+    With ``access_log`` the server logs every request to ``data_dir/server.log``, so a
+    test can see which endpoints a client called."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "server.log"
@@ -166,6 +194,7 @@ def start_server(data_dir: Path, store_uri: str | None = None) -> RunningServer:
         str(data_dir / "artifacts"),
         "--backend-store-uri",
         store_uri or f"sqlite:///{data_dir / 'trackbook.db'}",
+        "--access-log" if access_log else "--no-access-log",
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKBOOK_")}
     with log.open("wb") as out:
@@ -173,7 +202,8 @@ def start_server(data_dir: Path, store_uri: str | None = None) -> RunningServer:
             args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=data_dir
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Generous: on a loaded CI machine (parallel workers, databases) start-up can crawl.
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{log.read_text()}")
@@ -183,4 +213,4 @@ def start_server(data_dir: Path, store_uri: str | None = None) -> RunningServer:
         except httpx.HTTPError:
             time.sleep(0.05)
     process.kill()
-    raise RuntimeError(f"server did not answer within 30 s:\n{log.read_text()}")
+    raise RuntimeError(f"server did not answer within {SERVER_START_TIMEOUT} s:\n{log.read_text()}")

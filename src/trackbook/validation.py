@@ -29,6 +29,10 @@ MAX_DATASET_SCHEMA_LENGTH = 1_048_575
 MAX_DATASET_PROFILE_LENGTH = 16_777_215
 MAX_INPUT_TAG_KEY_LENGTH = 255
 MAX_INPUT_TAG_VALUE_LENGTH = 500
+MAX_USER_ID_LENGTH = 256
+# A run's artifact_uri is "<artifact_location>/<32-digit run id>/artifacts" in a column of
+# 1,000 characters, so an experiment's own location may take 1,000 - 43 of them.
+MAX_ARTIFACT_LOCATION_LENGTH = 957
 
 # Tags the mlflow client writes with long, structured values; exempt from the tag limit.
 UNBOUNDED_TAGS = frozenset({"mlflow.note.content", "mlflow.log-model.history"})

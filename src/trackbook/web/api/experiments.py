@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from trackbook import validation
 from trackbook.models import VIEW_TYPES, ExperimentTag
 from trackbook.store import Store
 from trackbook.web.api import serialize
@@ -16,16 +17,21 @@ def create(store: Store, f: Fields) -> dict[str, Any]:
         ExperimentTag(t.string("key", required=True) or "", t.string("value") or "")
         for t in f.messages("tags")
     ]
+    artifact_location = f.string("artifact_location")
+    if artifact_location:
+        validation.check_length(
+            "artifact_location", artifact_location, validation.MAX_ARTIFACT_LOCATION_LENGTH
+        )
     experiment_id = store.experiments.create(
         f.string("name", required=True) or "",
-        artifact_location=f.string("artifact_location"),
+        artifact_location=artifact_location,
         tags=tags,
     )
     return {"experiment_id": experiment_id}
 
 
 def get(store: Store, f: Fields) -> dict[str, Any]:
-    e = store.experiments.get(f.string("experiment_id", required=True))
+    e = store.experiments.get(f.experiment_id())
     return {"experiment": serialize.experiment(e)}
 
 
@@ -35,7 +41,7 @@ def get_by_name(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def update(store: Store, f: Fields) -> dict[str, Any]:
-    experiment_id = f.string("experiment_id", required=True)
+    experiment_id = f.experiment_id()
     new_name = f.string("new_name")
     if new_name is None:
         store.experiments.get(experiment_id)  # still report an unknown id
@@ -45,28 +51,27 @@ def update(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def delete(store: Store, f: Fields) -> dict[str, Any]:
-    store.experiments.delete(f.string("experiment_id", required=True))
+    store.experiments.delete(f.experiment_id())
     return {}
 
 
 def restore(store: Store, f: Fields) -> dict[str, Any]:
-    store.experiments.restore(f.string("experiment_id", required=True))
+    store.experiments.restore(f.experiment_id())
     return {}
 
 
 def set_tag(store: Store, f: Fields) -> dict[str, Any]:
-    store.experiments.set_tag(
-        f.string("experiment_id", required=True),
-        f.string("key", required=True) or "",
-        f.string("value") or "",
-    )
+    experiment_id = f.experiment_id()
+    # Checked here too so that the message names this request's fields, not a tag list's.
+    key = validation.check_key("key", f.string("key", required=True))
+    value = f.string("value") or ""
+    validation.check_length("value", value, validation.MAX_EXPERIMENT_TAG_VALUE_LENGTH)
+    store.experiments.set_tag(experiment_id, key, value)
     return {}
 
 
 def delete_tag(store: Store, f: Fields) -> dict[str, Any]:
-    store.experiments.delete_tag(
-        f.string("experiment_id", required=True), f.string("key", required=True) or ""
-    )
+    store.experiments.delete_tag(f.experiment_id(), f.string("key", required=True) or "")
     return {}
 
 
@@ -84,11 +89,17 @@ def search(store: Store, f: Fields) -> dict[str, Any]:
     return out
 
 
+LIST_PAGE_CAP = 1000
+
+
 def list_all(store: Store, f: Fields) -> dict[str, Any]:
-    """The 2.0 ``experiments/list`` call that the Databricks SDK still makes."""
+    """The 2.0 ``experiments/list`` call that the Databricks SDK still makes.
+
+    Seed 004: a ``max_results`` above 1,000 is capped at 1,000, not refused."""
+    max_results = f.int64("max_results")
     page = store.experiments.search(
         view_type=f.enum("view_type", VIEW_TYPES, "ACTIVE_ONLY"),
-        max_results=f.int64("max_results"),
+        max_results=min(max_results, LIST_PAGE_CAP) if max_results else max_results,
         page_token=f.string("page_token"),
     )
     out: dict[str, Any] = {"experiments": [serialize.experiment(e) for e in page.items]}

@@ -25,7 +25,7 @@ def get_history(store: Store, f: Fields) -> dict[str, Any]:
 
 def get_history_bulk_interval(store: Store, f: Fields) -> dict[str, Any]:
     points = store.metric_history_bulk_interval(
-        f.ids("run_ids"),
+        f.run_ids(),
         f.string("metric_key", required=True) or "",
         start_step=f.int64("start_step"),
         end_step=f.int64("end_step"),

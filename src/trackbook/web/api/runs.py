@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from trackbook import validation
@@ -44,13 +46,33 @@ def _metric(f: Fields) -> Metric:
     )
 
 
+@contextlib.contextmanager
+def _one_of_a_batch(prefix: str) -> Iterator[None]:
+    """Single-entity calls go through the batch code, whose messages say ``metrics[0].key``;
+    this request's field is plain ``key``."""
+    try:
+        yield
+    except InvalidParameter as exc:
+        if exc.message.startswith(prefix):
+            raise InvalidParameter(exc.message[len(prefix) :]) from None
+        raise
+
+
 def create(store: Store, f: Fields) -> dict[str, Any]:
+    user_id = f.string("user_id")
+    tags = [_tag(t) for t in f.messages("tags")]
+    # The user column holds 256 characters; the mlflow.user tag stands in for user_id.
+    if user_id:
+        validation.check_length("user_id", user_id, validation.MAX_USER_ID_LENGTH)
+    for i, t in enumerate(tags):
+        if t.key == "mlflow.user" and not user_id:
+            validation.check_length(f"tags[{i}].value", t.value, validation.MAX_USER_ID_LENGTH)
     run = store.runs.create(
-        f.string("experiment_id") or "0",
-        user_id=f.string("user_id"),
+        f.experiment_id(required=False) or "0",
+        user_id=user_id,
         run_name=f.string("run_name"),
         start_time=f.int64("start_time"),
-        tags=[_tag(t) for t in f.messages("tags")],
+        tags=tags,
     )
     return {"run": serialize.run(run)}
 
@@ -60,12 +82,9 @@ def get(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def update(store: Store, f: Fields) -> dict[str, Any]:
-    status = f.string("status")
-    if status is not None and status.upper() not in RUN_STATUSES:
-        raise InvalidParameter(f"status: {status!r} is not one of {', '.join(RUN_STATUSES)}")
     info = store.runs.update(
         f.run_id(),
-        status=status.upper() if status else None,
+        status=f.optional_enum("status", RUN_STATUSES),
         end_time=f.int64("end_time"),
         run_name=f.string("run_name"),
     )
@@ -83,17 +102,23 @@ def restore(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def log_metric(store: Store, f: Fields) -> dict[str, Any]:
-    store.runs.log_metric(f.run_id(), _metric(f))
+    run_id, metric = f.run_id(), _metric(f)
+    with _one_of_a_batch("metrics[0]."):
+        store.runs.log_metric(run_id, metric)
     return {}
 
 
 def log_param(store: Store, f: Fields) -> dict[str, Any]:
-    store.runs.log_param(f.run_id(), _param(f))
+    run_id, param = f.run_id(), _param(f)
+    with _one_of_a_batch("params[0]."):
+        store.runs.log_param(run_id, param)
     return {}
 
 
 def set_tag(store: Store, f: Fields) -> dict[str, Any]:
-    store.runs.set_tag(f.run_id(), _tag(f))
+    run_id, tag = f.run_id(), _tag(f)
+    with _one_of_a_batch("tags[0]."):
+        store.runs.set_tag(run_id, tag)
     return {}
 
 
@@ -144,7 +169,7 @@ def log_model(store: Store, f: Fields) -> dict[str, Any]:
 
 def search(store: Store, f: Fields) -> dict[str, Any]:
     page = store.runs.search(
-        f.ids("experiment_ids"),
+        f.experiment_ids(),
         filter_string=f.string("filter"),
         run_view_type=f.enum("run_view_type", VIEW_TYPES, "ACTIVE_ONLY"),
         max_results=f.int64("max_results"),
