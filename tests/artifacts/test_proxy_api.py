@@ -115,6 +115,10 @@ def test_multipart_upload_is_declined_the_way_the_client_understands(client: Tes
     )
     assert answer.status_code == 501
     assert answer.json()["message"].startswith(_UnsupportedMultipartUploadException.MESSAGE)
+    for action in ("complete", "abort"):
+        declined = client.post(f"/api/2.0/mlflow-artifacts/mpu/{action}/x.bin", json={})
+        assert declined.status_code == 501
+    assert client.post("/api/2.0/mlflow-artifacts/mpu/other/x.bin").status_code == 404
 
 
 def _run(client: TestClient) -> dict[str, str]:

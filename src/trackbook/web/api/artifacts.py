@@ -42,7 +42,7 @@ from trackbook.artifacts import (
     require_store_path,
 )
 from trackbook.config import Settings
-from trackbook.errors import TrackbookError
+from trackbook.errors import EndpointNotFound, TrackbookError
 from trackbook.store import Store, paging
 from trackbook.web.api.fields import Fields
 from trackbook.web.api.routing import JSONResponse, read_fields
@@ -53,6 +53,7 @@ MULTIPART_UPLOADS_ENABLED = False
 MULTIPART_DOWNLOADS_ENABLED = False
 
 LIST_PAGE_SIZE = 1000
+_MPU_ACTIONS = ("create", "complete", "abort")
 _API_ROOTS = ("/api/2.0", "/ajax-api/2.0")
 # Served as plain text so a browser never runs an uploaded page or script on our origin.
 _ACTIVE_TYPES = {
@@ -166,6 +167,8 @@ class _ArtifactAPI:
         return JSONResponse({})
 
     async def mpu(self, request: Request) -> Response:
+        if request.path_params["action"] not in _MPU_ACTIONS:
+            raise EndpointNotFound(f"no endpoint {request.method} {request.url.path}")
         clean_path("path", request.path_params["artifact_path"], allow_root=False)
         raise MultipartUploadNotSupported()
 
