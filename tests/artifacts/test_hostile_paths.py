@@ -23,6 +23,7 @@ from tests.artifacts.test_paths import HOSTILE
 from tests.conftest import RunningServer
 
 SECRET = b"outside the artifact root\n"
+UPLOAD_LIMIT = 1024 * 1024
 
 
 @dataclass
@@ -74,7 +75,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     root.mkdir()
     # A link inside the root that points out of it, as a careless operator might leave.
     (root / "escape").symlink_to(outside, target_is_directory=True)
-    server = start_artifact_server(data_dir)
+    server = start_artifact_server(data_dir, "--max-upload-bytes", str(UPLOAD_LIMIT))
     api = f"{server.url}/api/2.0/mlflow"
     try:
         eid = httpx.post(f"{api}/experiments/create", json={"name": "hostile"}).json()[
@@ -185,3 +186,20 @@ def test_runs_of_experiments_located_elsewhere_are_not_served(
         status, body = target.request(method, request_target)
         assert (status, body.get("error_code")) == (400, "INVALID_PARAMETER_VALUE"), body
         assert "secret" not in json.dumps(body.get("files", []))
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_an_upload_over_the_limit_gets_a_clean_413(target: Target, declared: bool) -> None:
+    """A real client sending far more than the limit still reads the JSON error."""
+    url = f"{target.server.url}/api/2.0/mlflow-artifacts/artifacts/big/too-large.bin"
+    body = b"z" * (UPLOAD_LIMIT * 8)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
+
+    answer = httpx.put(url, content=body if declared else chunks(), timeout=60)
+    assert answer.status_code == 413
+    assert answer.json()["error_code"] == "BAD_REQUEST"
+    assert "max_upload_bytes" in answer.json()["message"]
+    assert not (target.root / "big" / "too-large.bin").exists()
