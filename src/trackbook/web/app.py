@@ -17,7 +17,7 @@ from trackbook.artifacts import ArtifactStore, open_artifact_store
 from trackbook.config import Settings
 from trackbook.errors import TrackbookError
 from trackbook.store import Store
-from trackbook.web import api, errors
+from trackbook.web import api, errors, ui
 from trackbook.web.api import artifacts as artifact_api
 from trackbook.web.api.routing import JSONResponse
 
@@ -61,6 +61,7 @@ def create_app(
         Route("/ajax-api/3.0/mlflow/server-info", _server_info),
         *api.routes(get_store, settings.max_request_bytes),
         *artifact_api.routes(get_store, lambda: artifact_store, settings),
+        *ui.routes(get_store),
     ]
     app = Starlette(
         routes=routes,

@@ -2,7 +2,7 @@
 // artifacts/list endpoint) and previews of text, JSON, YAML, CSV (as a table) and images,
 // each with a download link.
 
-import { api, escapeHtml, setParams } from "./common.js";
+import { api, escapeHtml, setParams, showError } from "./common.js";
 import { parseCsv } from "./csv.js";
 
 const MAX_PREVIEW_BYTES = 2 * 1024 * 1024;
@@ -142,26 +142,28 @@ export class ArtifactBrowser {
     return [...this.tree.querySelectorAll("li[role=treeitem]")].filter((li) => !li.closest("ul[hidden]"));
   }
 
-  async onKey(event) {
+  onKey(event) {
     const li = event.target.closest("li[role=treeitem]");
     if (!li) return;
     const items = this.visibleItems();
     const at = items.indexOf(li);
     const dir = li.dataset.dir === "true";
     const open = li.getAttribute("aria-expanded") === "true";
-    if (event.key === "ArrowDown" && at < items.length - 1) this.focus(items[at + 1]);
-    else if (event.key === "ArrowUp" && at > 0) this.focus(items[at - 1]);
-    else if (event.key === "ArrowRight" && dir && !open) await this.expand(li, true);
-    else if (event.key === "ArrowLeft") {
-      if (dir && open) await this.expand(li, false);
-      else {
-        const parent = li.parentElement.closest("li[role=treeitem]");
-        if (parent) this.focus(parent);
-      }
-    } else if (event.key === "Home") this.focus(items[0]);
-    else if (event.key === "End") this.focus(items[items.length - 1]);
-    else return;
+    const parent = li.parentElement.closest("li[role=treeitem]");
+    const actions = {
+      ArrowDown: () => at < items.length - 1 && this.focus(items[at + 1]),
+      ArrowUp: () => at > 0 && this.focus(items[at - 1]),
+      ArrowRight: () => dir && !open && this.expand(li, true),
+      ArrowLeft: () => (dir && open ? this.expand(li, false) : parent && this.focus(parent)),
+      Home: () => this.focus(items[0]),
+      End: () => this.focus(items[items.length - 1]),
+      Enter: () => (dir ? this.expand(li, !open) : this.select(li)),
+      " ": () => (dir ? this.expand(li, !open) : this.select(li)),
+    };
+    const action = actions[event.key];
+    if (!action) return;
     event.preventDefault();
+    Promise.resolve(action()).catch((err) => showError(err.message));
   }
 
   async select(li) {

@@ -223,10 +223,13 @@ export class ChartPanel {
       let changed = false;
       if (event["xaxis.autorange"]) {
         changed = this.ranges.delete(metric);
-      } else if ("xaxis.range[0]" in event) {
-        const range = [Math.floor(event["xaxis.range[0]"]), Math.ceil(event["xaxis.range[1]"])];
-        this.ranges.set(metric, range);
-        changed = true;
+      } else {
+        // A drag reports "xaxis.range[0]"/"[1]"; Plotly.relayout(..., {"xaxis.range": [a, b]}) the pair.
+        const pair = event["xaxis.range"] || [event["xaxis.range[0]"], event["xaxis.range[1]"]];
+        if (pair[0] !== undefined && pair[1] !== undefined) {
+          this.ranges.set(metric, [Math.floor(pair[0]), Math.ceil(pair[1])]);
+          changed = true;
+        }
       }
       if (changed) loadPlotly().then((Plotly) => this.drawLine(Plotly, metric, this.drawToken));
     });

@@ -201,7 +201,7 @@ let plotlyPromise = null;
 export function loadPlotly() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!plotlyPromise) {
-    plotlyPromise = new Promise((resolve, reject) => {
+    plotlyPromise = afterLoad().then(() => new Promise((resolve, reject) => {
       const script = document.createElement("script");
       script.src = document.querySelector('meta[name="plotly-url"]').content;
       script.onload = () => resolve(window.Plotly);
@@ -210,9 +210,28 @@ export function loadPlotly() {
         reject(new Error("Could not load the charting library (plotly.js)"));
       };
       document.head.appendChild(script);
-    });
+    }));
   }
   return plotlyPromise;
+}
+
+/** Resolves once the page has loaded: the 5 MB charting library never holds up "load". */
+function afterLoad() {
+  if (document.readyState === "complete") return Promise.resolve();
+  return new Promise((resolve) => window.addEventListener("load", resolve, { once: true }));
+}
+
+/** Run ``draw(element)`` once each element scrolls near the viewport. */
+export function whenVisible(elements, draw) {
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      observer.unobserve(entry.target);
+      entry.target.dataset.drawn = "1";
+      Promise.resolve(draw(entry.target)).catch((err) => showError(err.message));
+    }
+  }, { rootMargin: "200px" });
+  for (const element of elements) observer.observe(element);
 }
 
 /** Start fetching plotly.js early (e.g. while table data loads) without executing it twice. */

@@ -1,7 +1,10 @@
 // The compare page: "only differences", a parallel-coordinates plot and a scatter of two
 // parameters or metrics. Choices are kept in the URL.
 
-import { $, baseLayout, escapeHtml, listParam, loadPlotly, pageConfig, params, PALETTE, setParams, showError, toNumber } from "./common.js";
+import {
+  $, baseLayout, escapeHtml, listParam, loadPlotly, pageConfig, params, PALETTE, setParams, showError,
+  toNumber, whenVisible,
+} from "./common.js";
 
 const config = pageConfig();
 const runs = config.runs;
@@ -96,6 +99,8 @@ async function drawScatter(x, y) {
 }
 
 function start() {
+  let parallelShown = false;
+  let scatterShown = false;
   const table = $("#compare-table");
   const only = $("#only-differences");
   only.checked = params().get("diff") === "1";
@@ -115,7 +120,7 @@ function start() {
   dims.addEventListener("change", () => {
     chosen = [...dims.querySelectorAll("input:checked")].map((b) => b.value);
     setParams({ pc: chosen.join(",") || null });
-    drawParallel(chosen).catch((err) => showError(err.message));
+    if (parallelShown) drawParallel(chosen).catch((err) => showError(err.message));
   });
 
   const sx = $("#scatter-x");
@@ -129,16 +134,25 @@ function start() {
   sy.value = all.includes(p.get("sy")) ? p.get("sy") : numeric.find((a) => a.startsWith("metrics.")) || all[1] || all[0] || "";
   const scatter = () => {
     setParams({ sx: sx.value, sy: sy.value });
-    if (sx.value && sy.value) drawScatter(sx.value, sy.value).catch((err) => showError(err.message));
+    if (scatterShown && sx.value && sy.value) {
+      drawScatter(sx.value, sy.value).catch((err) => showError(err.message));
+    }
   };
   sx.addEventListener("change", scatter);
   sy.addEventListener("change", scatter);
 
-  drawParallel(chosen).catch((err) => showError(err.message));
-  if (all.length) scatter();
-  document.addEventListener("themechange", () => {
-    drawParallel(chosen).catch((err) => showError(err.message));
+  // The plots sit below the table: they are drawn when scrolled to.
+  whenVisible([$("#parallel-plot")], () => {
+    parallelShown = true;
+    return drawParallel(chosen);
+  });
+  whenVisible([$("#scatter-plot")], () => {
+    scatterShown = true;
     if (all.length) scatter();
+  });
+  document.addEventListener("themechange", () => {
+    if (parallelShown) drawParallel(chosen).catch((err) => showError(err.message));
+    if (scatterShown && all.length) scatter();
   });
 }
 

@@ -1,7 +1,9 @@
 // The run page: Details / Artifacts tabs (kept in the URL), metric line charts, and the
 // MLflow 3 logged models of the run when the server offers them.
 
-import { $, $$, api, baseLayout, escapeHtml, loadPlotly, pageConfig, params, setParams, showError } from "./common.js";
+import {
+  $, $$, api, baseLayout, escapeHtml, loadPlotly, pageConfig, params, setParams, showError, whenVisible,
+} from "./common.js";
 import { ArtifactBrowser } from "./artifacts.js";
 
 const config = pageConfig();
@@ -52,17 +54,7 @@ async function drawChart(figure) {
 
 /** Charts are drawn when they scroll into view: the details render without waiting. */
 function drawMetricCharts() {
-  const figures = $$("#run-charts figure[data-metric]");
-  if (!figures.length) return;
-  const observer = new IntersectionObserver((entries) => {
-    for (const entry of entries) {
-      if (!entry.isIntersecting) continue;
-      observer.unobserve(entry.target);
-      entry.target.dataset.drawn = "1";
-      drawChart(entry.target).catch((err) => showError(err.message));
-    }
-  }, { rootMargin: "200px" });
-  for (const figure of figures) observer.observe(figure);
+  whenVisible($$("#run-charts figure[data-metric]"), drawChart);
 }
 
 function redrawVisibleCharts() {
