@@ -140,6 +140,8 @@ def test_local_failed_upload_leaves_no_partial_file(tmp_path: Path) -> None:
     with pytest.raises(UploadTooLarge):
         put_sync(store, "keep.txt", [b"new" * 10], limit=5)
     assert read_all(store, "keep.txt") == b"old"
+    with pytest.raises(UploadTooLarge):
+        put_sync(store, "new/folders/file.bin", [b"new" * 10], limit=5)
     assert sorted(p.name for p in (tmp_path / "root").iterdir()) == ["keep.txt"]
 
 

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlparse
@@ -71,7 +71,7 @@ class LocalArtifactStore:
             ) from None
         # mkdir may have walked through a link created since resolve(); check again.
         self.resolve(path)
-        return _LocalWriter(target)
+        return _LocalWriter(target, after_abort=lambda: self._prune_empty_parents(target))
 
     def delete(self, path: str) -> None:
         target = self.resolve(path)
@@ -133,8 +133,9 @@ class LocalArtifactStore:
 
 
 class _LocalWriter:
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, after_abort: Callable[[], None]) -> None:
         self.target = target
+        self.after_abort = after_abort
         self.partial = target.parent / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
         self.handle: BinaryIO | None = self.partial.open("xb")
 
@@ -156,6 +157,7 @@ class _LocalWriter:
             self.handle = None
         with contextlib.suppress(FileNotFoundError):
             self.partial.unlink()
+        self.after_abort()  # folders made for this upload alone go too
 
 
 def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
