@@ -29,11 +29,17 @@ def now_ms() -> int:
 
 def parse_experiment_id(value: object, field: str = "experiment_id") -> int:
     """Experiment ids are decimal integers on the wire (strings in protobuf-JSON)."""
+    number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    raise InvalidParameter(f"{field}: {value!r} is not a valid experiment id")
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        digits = text[1:] if text[:1] == "-" else text
+        if digits.isascii() and digits.isdigit():
+            number = int(text)
+    if number is None or not -(2**63) <= number < 2**63:
+        raise InvalidParameter(f"{field}: {value!r} is not a valid experiment id")
+    return number
 
 
 def join_location(root: str, *parts: str) -> str:
@@ -84,6 +90,10 @@ class ExperimentStore:
         tags: Sequence[ExperimentTag] = (),
     ) -> str:
         name = validation.check_experiment_name("name", name)
+        if artifact_location:
+            validation.check_length(
+                "artifact_location", artifact_location, validation.MAX_ARTIFACT_LOCATION_LENGTH
+            )
         tag_rows = self._tag_rows(tags)
         now = now_ms()
         with _name_race_guard(name), self.db.write() as conn:
@@ -120,11 +130,7 @@ class ExperimentStore:
         eid = parse_experiment_id(experiment_id)
         new_name = validation.check_experiment_name("new_name", new_name)
         with self.db.write() as conn:
-            row = self._row(conn, eid)
-            if row.lifecycle_stage != ACTIVE:
-                raise InvalidParameter(
-                    f"experiment_id: experiment {eid} is deleted; restore it before renaming"
-                )
+            row = self._require_active(conn, eid, "restore it before renaming")
             if row.name == new_name:
                 return
             self._require_free_name(conn, new_name)
@@ -188,14 +194,9 @@ class ExperimentStore:
 
     def set_tag(self, experiment_id: object, key: str, value: str) -> None:
         eid = parse_experiment_id(experiment_id)
-        (row,) = self._tag_rows([ExperimentTag(key, value)])
+        (row,) = self._tag_rows([ExperimentTag(key, value)], prefix="")
         with self.db.write() as conn:
-            exp = self._row(conn, eid)
-            if exp.lifecycle_stage != ACTIVE:
-                raise InvalidParameter(
-                    f"experiment_id: experiment {eid} is deleted; tags can only be set on"
-                    " active experiments"
-                )
+            self._require_active(conn, eid, "tags can only be set on active experiments")
             updated = conn.execute(
                 experiment_tags.update()
                 .where(experiment_tags.c.experiment_id == eid, experiment_tags.c.key == key)
@@ -212,7 +213,7 @@ class ExperimentStore:
     def delete_tag(self, experiment_id: object, key: str) -> None:
         eid = parse_experiment_id(experiment_id)
         with self.db.write() as conn:
-            self._row(conn, eid)
+            self._require_active(conn, eid, "tags can only be deleted on active experiments")
             deleted = conn.execute(
                 experiment_tags.delete().where(
                     experiment_tags.c.experiment_id == eid, experiment_tags.c.key == key
@@ -280,6 +281,12 @@ class ExperimentStore:
             raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
         return row
 
+    def _require_active(self, conn: sa.Connection, eid: int, why: str) -> Any:
+        row = self._row(conn, eid)
+        if row.lifecycle_stage != ACTIVE:
+            raise InvalidParameter(f"experiment_id: experiment {eid} is deleted; {why}")
+        return row
+
     def _require_free_name(self, conn: sa.Connection, name: str) -> None:
         taken = conn.execute(
             sa.select(experiments.c.experiment_id).where(experiments.c.active_name == name)
@@ -291,15 +298,16 @@ class ExperimentStore:
             )
 
     @staticmethod
-    def _tag_rows(tags: Sequence[ExperimentTag]) -> list[dict[str, str]]:
+    def _tag_rows(tags: Sequence[ExperimentTag], prefix: str | None = None) -> list[dict[str, str]]:
+        """Checked tag rows; errors name ``tags[i].key`` (or ``<prefix>key`` if given)."""
         rows: dict[str, dict[str, str]] = {}
         for i, tag in enumerate(tags):
-            field = f"tags[{i}]"
-            validation.check_key(f"{field}.key", tag.key)
+            field = f"tags[{i}]." if prefix is None else prefix
+            validation.check_key(f"{field}key", tag.key)
             if not isinstance(tag.value, str):
-                raise InvalidParameter(f"{field}.value: expected a string")
+                raise InvalidParameter(f"{field}value: expected a string")
             validation.check_length(
-                f"{field}.value", tag.value, validation.MAX_EXPERIMENT_TAG_VALUE_LENGTH
+                f"{field}value", tag.value, validation.MAX_EXPERIMENT_TAG_VALUE_LENGTH
             )
             rows[tag.key] = {"key": tag.key, "value": tag.value}
         return list(rows.values())

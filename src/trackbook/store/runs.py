@@ -92,6 +92,7 @@ class RunStore:
         )
         tag_map[RUN_NAME_TAG] = RunTag(RUN_NAME_TAG, name)
         user = user_id or (tag_map[USER_TAG].value if USER_TAG in tag_map else "")
+        validation.check_length("user_id", user, validation.MAX_USER_ID_LENGTH)
         run_id = uuid.uuid4().hex
         with self.db.write() as conn:
             exp = conn.execute(

@@ -12,11 +12,13 @@ import sqlalchemy as sa
 
 metadata = sa.MetaData()
 
-# MySQL/MariaDB compare strings case-insensitively by default; names, keys and
-# values are case-sensitive everywhere else, so every table uses a binary collation.
+# MySQL/MariaDB compare strings case-insensitively by default and ignore trailing
+# spaces; names, keys and values are compared exactly everywhere else. Migration 0004
+# gives every table (and the database default, which later tables inherit) the binary
+# NO PAD collation of the server: utf8mb4_nopad_bin on MariaDB, utf8mb4_0900_bin on
+# MySQL 8. It depends on the server, so it is not named here.
 _MYSQL: dict[str, Any] = {
     "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
     "mysql_engine": "InnoDB",
 }
 

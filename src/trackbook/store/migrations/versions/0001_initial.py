@@ -12,16 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from trackbook.store.migrations.mysql import table_options
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-MYSQL: dict[str, Any] = {
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
-    "mysql_engine": "InnoDB",
-}
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TEXT = sa.Text().with_variant(sa.Text(length=16_777_215), "mysql", "mariadb")
 
@@ -36,6 +33,7 @@ def _run_id(**kw: Any) -> sa.Column[Any]:
 
 
 def upgrade() -> None:
+    mysql_options = table_options()
     op.create_table(
         "experiments",
         sa.Column("experiment_id", ID, primary_key=True, autoincrement=True),
@@ -46,7 +44,7 @@ def upgrade() -> None:
         sa.Column("creation_time", sa.BigInteger, nullable=False),
         sa.Column("last_update_time", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("active_name", name="uq_experiments_active_name"),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_index("ix_experiments_name", "experiments", ["name"])
     op.create_index(
@@ -62,7 +60,7 @@ def upgrade() -> None:
         ),
         sa.Column("key", sa.String(250), primary_key=True),
         sa.Column("value", TEXT, nullable=False),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_table(
         "runs",
@@ -81,7 +79,7 @@ def upgrade() -> None:
         sa.Column("artifact_uri", sa.String(1000), nullable=False),
         sa.Column("lifecycle_stage", sa.String(16), nullable=False),
         sa.Column("deleted_time", sa.BigInteger, nullable=True),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_index("ix_runs_experiment_start", "runs", ["experiment_id", "start_time", "run_uuid"])
     op.create_index("ix_runs_stage_deleted", "runs", ["lifecycle_stage", "deleted_time"])
@@ -91,7 +89,7 @@ def upgrade() -> None:
             _run_id(primary_key=True),
             sa.Column("key", sa.String(250), primary_key=True),
             sa.Column("value", TEXT, nullable=False),
-            **MYSQL,
+            **mysql_options,
         )
         op.create_index(f"ix_{name}_key", name, ["key"])
     op.create_table(
@@ -103,7 +101,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("value", sa.Double, primary_key=True),
         sqlite_with_rowid=False,
-        **MYSQL,
+        **mysql_options,
     )
     op.create_table(
         "latest_metrics",
@@ -113,7 +111,7 @@ def upgrade() -> None:
         sa.Column("timestamp", sa.BigInteger, nullable=False),
         sa.Column("value", sa.Double, nullable=True),
         sa.Column("kind", sa.SmallInteger, nullable=False),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_index("ix_latest_metrics_key_value", "latest_metrics", ["key", "value"])
     op.create_table(
@@ -134,7 +132,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "experiment_id", "name", "digest", name="uq_datasets_experiment_name_digest"
         ),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_table(
         "inputs",
@@ -145,7 +143,7 @@ def upgrade() -> None:
             sa.ForeignKey("datasets.dataset_uuid", ondelete="CASCADE"),
             primary_key=True,
         ),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_table(
         "input_tags",
@@ -159,7 +157,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
             name="fk_input_tags_inputs",
         ),
-        **MYSQL,
+        **mysql_options,
     )
 
 

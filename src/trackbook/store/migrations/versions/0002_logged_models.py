@@ -12,16 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from trackbook.store.migrations.mysql import table_options
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-MYSQL: dict[str, Any] = {
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
-    "mysql_engine": "InnoDB",
-}
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TEXT = sa.Text().with_variant(sa.Text(length=16_777_215), "mysql", "mariadb")
 
@@ -36,6 +33,7 @@ def _model_id(**kw: Any) -> sa.Column[Any]:
 
 
 def upgrade() -> None:
+    mysql_options = table_options()
     op.create_table(
         "logged_models",
         sa.Column("model_id", sa.String(64), primary_key=True),
@@ -54,7 +52,7 @@ def upgrade() -> None:
         sa.Column("lifecycle_stage", sa.String(16), nullable=False),
         sa.Column("model_type", sa.String(500), nullable=True),
         sa.Column("source_run_id", sa.String(32), nullable=True),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_index(
         "ix_logged_models_experiment_creation",
@@ -69,7 +67,7 @@ def upgrade() -> None:
             _model_id(primary_key=True),
             sa.Column("key", sa.String(250), primary_key=True),
             sa.Column("value", TEXT, nullable=False),
-            **MYSQL,
+            **mysql_options,
         )
     op.create_table(
         "run_model_outputs",
@@ -81,7 +79,7 @@ def upgrade() -> None:
         ),
         _model_id(primary_key=True),
         sa.Column("step", sa.BigInteger, nullable=False),
-        **MYSQL,
+        **mysql_options,
     )
     op.create_index("ix_run_model_outputs_model", "run_model_outputs", ["model_id"])
 
