@@ -62,6 +62,13 @@ class EndpointNotFound(TrackbookError):
     http_status = 404
 
 
+class ServerUnreachable(TrackbookError):
+    """The server could not be reached, or kept answering 429/5xx, through every retry."""
+
+    error_code = "TEMPORARILY_UNAVAILABLE"
+    http_status = 503
+
+
 class InternalError(TrackbookError):
     error_code = "INTERNAL_ERROR"
     http_status = 500
@@ -78,6 +85,7 @@ _BY_CODE: dict[str, type[TrackbookError]] = {
         Unauthenticated,
         PermissionDenied,
         EndpointNotFound,
+        ServerUnreachable,
         InternalError,
     )
 }

@@ -10,10 +10,15 @@ import httpx
 import orjson
 import pytest
 
-from trackbook.client.backend import ServerUnreachable
 from trackbook.client.config import ClientConfig
 from trackbook.client.http import HttpBackend
-from trackbook.errors import InvalidParameter, PermissionDenied, ResourceExhausted, TrackbookError
+from trackbook.errors import (
+    InvalidParameter,
+    PermissionDenied,
+    ResourceExhausted,
+    ServerUnreachable,
+    TrackbookError,
+)
 
 
 class Script:

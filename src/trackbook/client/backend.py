@@ -15,7 +15,7 @@ from typing import Protocol
 
 from trackbook.client.config import ClientConfig
 from trackbook.config import DEFAULT_DATA_DIR
-from trackbook.errors import InvalidParameter, TrackbookError
+from trackbook.errors import InvalidParameter
 from trackbook.models import (
     DatasetInput,
     Experiment,
@@ -34,13 +34,6 @@ STORE_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mariadb")
 #: One metric point as the logging path carries it: (key, value, timestamp, step). A plain
 #: tuple costs a fraction of a record to build, and a training loop builds millions.
 MetricRow = tuple[str, float, int, int]
-
-
-class ServerUnreachable(TrackbookError):
-    """The server could not be reached, or kept answering 429/5xx, through every retry."""
-
-    error_code = "TEMPORARILY_UNAVAILABLE"
-    http_status = 503
 
 
 class Backend(Protocol):

@@ -37,7 +37,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from trackbook import validation
-from trackbook.client.backend import Backend, MetricRow, ServerUnreachable
+from trackbook.client.backend import Backend, MetricRow
+from trackbook.errors import ServerUnreachable
 from trackbook.models import Param, RunTag
 
 log = logging.getLogger("trackbook.client")

@@ -19,9 +19,9 @@ import orjson
 
 from trackbook import validation
 from trackbook.client import artifacts, wire
-from trackbook.client.backend import MetricRow, ServerUnreachable
+from trackbook.client.backend import MetricRow
 from trackbook.client.config import ClientConfig
-from trackbook.errors import InvalidParameter, TrackbookError, error_from_json
+from trackbook.errors import InvalidParameter, ServerUnreachable, TrackbookError, error_from_json
 from trackbook.models import (
     DatasetInput,
     Experiment,
