@@ -479,18 +479,32 @@ class RunStore:
         type for each chunk of ids, never one per run."""
         out = {info.run_id: Run(info=info) for info in infos}
         ids = list(out)
+        params_of = {rid: run.params for rid, run in out.items()}
+        tags_of = {rid: run.tags for rid, run in out.items()}
+        metrics_of = {rid: run.metrics for rid, run in out.items()}
+        finite = metric_points.FINITE
         for start in range(0, len(ids), LOAD_CHUNK):
             chunk = {"ids": ids[start : start + LOAD_CHUNK]}
+            # Rows arrive grouped by run, so the list to append to is looked up only when
+            # the run changes (a dict lookup hashes the 32-character id).
+            current, params = "", []
             for rid, key, value in conn.execute(_PARAMS_OF_RUNS, chunk).all():
-                out[rid].params.append(Param(key, value))
+                if rid != current:
+                    current, params = rid, params_of[rid]
+                params.append(Param(key, value))
+            current, tags = "", []
             for rid, key, value in conn.execute(_TAGS_OF_RUNS, chunk).all():
-                out[rid].tags.append(RunTag(key, value))
-            for rid, key, value, kind, timestamp, step in conn.execute(
-                _METRICS_OF_RUNS, chunk
-            ).all():
-                if kind != metric_points.FINITE:
+                if rid != current:
+                    current, tags = rid, tags_of[rid]
+                tags.append(RunTag(key, value))
+            current, points = "", []
+            rows = conn.execute(_METRICS_OF_RUNS, chunk).all()
+            for rid, key, value, kind, timestamp, step in rows:
+                if rid != current:
+                    current, points = rid, metrics_of[rid]
+                if kind != finite:
                     value = metric_points.decode(value, kind)
-                out[rid].metrics.append(Metric(key, value, timestamp, step))
+                points.append(Metric(key, value, timestamp, step))
             self._load_inputs(conn, out, chunk["ids"])
         return list(out.values())
 
