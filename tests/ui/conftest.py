@@ -113,14 +113,16 @@ def page(context: Any, ui_server: RunningServer) -> Iterator[Any]:
 
 
 @pytest.fixture
-def shot(request: pytest.FixtureRequest) -> Callable[[Any, str], Path]:
-    """``shot(page, "name")`` saves a full-page screenshot under test-output/ui/ for review."""
+def shot(request: pytest.FixtureRequest) -> Callable[..., Path]:
+    """``shot(page, "name")`` saves what the window shows under test-output/ui/ for review.
+
+    (A full-page shot would bring every lazily drawn chart into view, and draw it.)"""
     module = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str, *, full_page: bool = False) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{module}-{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

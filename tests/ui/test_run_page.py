@@ -48,7 +48,7 @@ def test_details_tab(page: Any, seeded: Seeded, shot: Any) -> None:
     chart = page.locator('figure[data-metric="loss"] .chart')
     expect(chart).to_have_attribute("data-points", "50")
     assert chart.evaluate("n => n.data[0].y[49]") == 0.5
-    shot(page, "details")
+    shot(page, "details", full_page=True)
 
 
 def test_single_value_metric_and_parent_link(page: Any, seeded: Seeded) -> None:

@@ -29,13 +29,14 @@ PLOTLY_PATH = "/ui/vendor/plotly.min.js"
 
 
 def routes(get_store: Callable[[Request], Store]) -> list[BaseRoute]:
-    pages = Pages()
+    plotly = PlotlyBundle(plotly_bundle_path())
+    pages = Pages(on_render=plotly.prepare)
     pages.env.globals["plotly_url"] = f"{PLOTLY_PATH}?v={plotly_version()}"
     views = PageViews(get_store, pages)
     api = UIApi(get_store)
 
     def gzipped(handler: Callable[..., object]) -> GZipMiddleware:
-        return GZipMiddleware(request_response(handler), minimum_size=1024)  # type: ignore[arg-type]
+        return GZipMiddleware(request_response(handler), minimum_size=1024, compresslevel=5)  # type: ignore[arg-type]
 
     return [
         Route("/", views.experiments, methods=["GET"]),
@@ -46,10 +47,12 @@ def routes(get_store: Callable[[Request], Store]) -> list[BaseRoute]:
         Route("/ui/api/runs", gzipped(api.runs), methods=["GET"]),
         Route("/ui/api/keys", gzipped(api.keys), methods=["GET"]),
         Route("/ui/api/series", gzipped(api.series), methods=["GET"]),
-        Route(PLOTLY_PATH, PlotlyBundle(plotly_bundle_path()).serve, methods=["GET"]),
+        Route(PLOTLY_PATH, plotly.serve, methods=["GET"]),
         Mount(
             "/ui/static",
-            app=GZipMiddleware(RevalidatedStaticFiles(directory=STATIC), minimum_size=1024),
+            app=GZipMiddleware(
+                RevalidatedStaticFiles(directory=STATIC), minimum_size=1024, compresslevel=5
+            ),
             name="ui-static",
         ),
     ]

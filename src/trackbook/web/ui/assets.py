@@ -3,7 +3,8 @@
 The UI's own JS and CSS are small and revalidated on each load (ETag, 304). The
 plotly bundle is ~5 MB: it is served from the Python package's own copy under a
 URL that names its version, cached by browsers for a week, and gzipped once
-per process (in a background thread, so the first request never waits).
+per process, in a background thread started by the first page served (so no
+request waits for it; one that comes before it is done gets the plain file).
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class PlotlyBundle:
                 self._raw = self.path.read_bytes()
                 self._etag = '"' + hashlib.sha1(self._raw).hexdigest()[:16] + '"'
             return self._raw
+
+    def prepare(self) -> None:
+        """Start gzipping the bundle (once), e.g. when the first page is served."""
+        if self.path is not None:
+            self._compress_in_background()
 
     def _compress_in_background(self) -> None:
         with self._lock:

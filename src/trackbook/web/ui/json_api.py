@@ -1,6 +1,7 @@
 """JSON endpoints shaped for the UI (``/ui/api/*``), next to the MLflow API it also uses.
 
-* ``runs``: the runs table of one or more experiments as compact columns;
+* ``runs``: the runs table of one or more experiments as compact columns (``limit``
+  asks for the first rows only, which the page shows while the rest arrive);
 * ``keys``: the metric, param and tag keys of those experiments' runs;
 * ``series``: a metric of up to 100 runs, downsampled for a chart.
 
@@ -65,6 +66,10 @@ def _runs(store: Store, params: QueryParams) -> dict[str, Any]:
         stage=query.choice(params, "stage", runs_table.STAGES, "active"),
         sort=columns.parse_sort("order", params.get("order")),
         columns=columns.picked("columns", query.split_list(params.get("columns"))),
+        limit=query.integer(
+            params, "limit", default=runs_table.MAX_ROWS, minimum=1, maximum=runs_table.MAX_ROWS
+        )
+        or runs_table.MAX_ROWS,
     )
 
 

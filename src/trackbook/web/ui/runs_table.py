@@ -19,7 +19,7 @@ from trackbook.models import ACTIVE, DELETED
 from trackbook.search import parse_run_filter
 from trackbook.store import filters
 from trackbook.store.engine import Database
-from trackbook.store.metrics import decode
+from trackbook.store.metrics import FINITE, decode
 from trackbook.store.schema import latest_metrics, params, runs, tags
 from trackbook.web.api.serialize import json_double
 from trackbook.web.ui.columns import KeyedColumn, Sort
@@ -30,6 +30,8 @@ PARENT_TAG = "mlflow.parentRunId"
 STAGES = ("active", "deleted", "all")
 
 _TABLES = {"metric": latest_metrics, "param": params, "tag": tags}
+#: Fixed columns that always have a value (no "missing values last" term needed).
+_NOT_NULL = frozenset({"name", "experiment", "user", "status", "start"})
 
 
 def stage_filter(stage: str) -> sa.ColumnElement[bool] | None:
@@ -77,12 +79,13 @@ def _sort_terms(sort: Sort, source: Any, source_tag: Any) -> tuple[Any, list[Any
             "start": runs.c.start_time,
             "end": runs.c.end_time,
         }[sort.column or "start"]
-    terms = [
-        sa.case((column.is_(None), 1), else_=0),
-        column.asc() if sort.ascending else column.desc(),
-        runs.c.start_time.desc(),
-        runs.c.run_uuid.asc(),
-    ]
+    terms: list[Any] = []
+    if sort.column not in _NOT_NULL:
+        terms.append(sa.case((column.is_(None), 1), else_=0))
+    terms.append(column.asc() if sort.ascending else column.desc())
+    if sort.column != "start":
+        terms.append(runs.c.start_time.desc())
+    terms.append(runs.c.run_uuid.asc())
     return source, terms
 
 
@@ -167,14 +170,18 @@ def _picked_values(
         if kind == "metric":
             selected.append(table.c.kind)
         stmt = sa.select(*selected).where(table.c.key.in_(keys), table.c.run_uuid.in_(matching))
-        for row in conn.execute(stmt):
-            i = index.get(row.run_uuid)
-            if i is None:
-                continue
-            if kind == "metric":
-                cells[row.key][i] = json_double(decode(row.value, row.kind))
-            else:
-                cells[row.key][i] = row.value
+        if kind == "metric":
+            for run_id, key, value, value_kind in conn.execute(stmt).all():
+                i = index.get(run_id)
+                if i is not None:
+                    cells[key][i] = (
+                        value if value_kind == FINITE else json_double(decode(value, value_kind))
+                    )
+        else:
+            for run_id, key, value in conn.execute(stmt).all():
+                i = index.get(run_id)
+                if i is not None:
+                    cells[key][i] = value
         prefix = {"metric": "metrics", "param": "params", "tag": "tags"}[kind]
         for key, cell in cells.items():
             out[f"{prefix}.{key}"] = cell if kind == "metric" else encode_strings(cell)

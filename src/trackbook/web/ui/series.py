@@ -28,13 +28,13 @@ import sqlalchemy as sa
 
 from trackbook.store.engine import Database
 from trackbook.store.metrics import decode
-from trackbook.store.schema import metrics
+from trackbook.store.schema import metrics, runs
 
 MAX_RUNS = 100
 MAX_POINTS_PER_RUN = 1000
 MIN_POINTS_PER_RUN = 50
 #: Default budget of points across all runs of one chart.
-TOTAL_POINTS = 16_000
+TOTAL_POINTS = 10_000
 #: Rows a request may read in full (exact mode) across all runs.
 SCAN_BUDGET = 60_000
 #: Consecutive samples that share one min/max band bucket in sampled mode.
@@ -84,58 +84,87 @@ def load(
     points: int,
     start_step: int | None = None,
     end_step: int | None = None,
+    scan_budget: int = SCAN_BUDGET,
 ) -> list[Series]:
-    scan_share = max(points * 4, SCAN_BUDGET // max(len(run_ids), 1))
-    out = []
+    scan_share = max(points * 4, scan_budget // max(len(run_ids), 1))
+    out: dict[str, Series] = {rid: Series(rid) for rid in run_ids}
     with db.read() as conn:
-        for run_id in run_ids:
-            out.append(_one_run(conn, run_id, key, points, scan_share, start_step, end_step))
-    return out
+        spans = _spans(conn, run_ids, key, start_step, end_step)
+        sampled: dict[str, list[int]] = {}
+        for run_id, (lo, hi) in spans.items():
+            if hi - lo + 1 <= scan_share:
+                _read_all(conn, out[run_id], key, lo, hi, points, scan_share)
+            else:
+                sampled[run_id] = _boundaries(lo, hi, points)
+        found = _points_at_steps(conn, key, sampled)
+        for run_id, bounds in sampled.items():
+            hits = found.get(run_id, {})
+            missing = [b for b in bounds if b not in hits]
+            if missing:  # sparse steps: look for the next step after each missed boundary
+                hits.update(_points_after(conn, run_id, key, missing, spans[run_id][1]))
+            _fill_sampled(out[run_id], [hits[s] for s in sorted(hits)])
+    return [out[rid] for rid in run_ids]
 
 
-def _one_run(
+def _spans(
     conn: sa.Connection,
-    run_id: str,
+    run_ids: Sequence[str],
     key: str,
-    points: int,
-    scan_share: int,
     start_step: int | None,
     end_step: int | None,
-) -> Series:
+) -> dict[str, tuple[int, int]]:
+    """First and last step of each run in the range: two index seeks per run, one query."""
+    m = metrics.alias("points")
+
+    def edge(func: Any) -> Any:
+        q = sa.select(func(m.c.step)).where(m.c.run_uuid == runs.c.run_uuid, m.c.key == key)
+        if start_step is not None:
+            q = q.where(m.c.step >= start_step)
+        if end_step is not None:
+            q = q.where(m.c.step <= end_step)
+        return q.scalar_subquery()
+
+    stmt = sa.select(runs.c.run_uuid, edge(sa.func.min), edge(sa.func.max)).where(
+        runs.c.run_uuid.in_(list(run_ids))
+    )
+    return {
+        run_id: (lo, hi)
+        for run_id, lo, hi in conn.execute(stmt).all()
+        if lo is not None and hi is not None
+    }
+
+
+def _read_all(
+    conn: sa.Connection,
+    series: Series,
+    key: str,
+    lo: int,
+    hi: int,
+    points: int,
+    scan_share: int,
+) -> None:
     m = metrics.c
-    where = [m.run_uuid == run_id, m.key == key]
-    if start_step is not None:
-        where.append(m.step >= start_step)
-    if end_step is not None:
-        where.append(m.step <= end_step)
-    # Two index seeks; a single query with both min() and max() would scan.
-    lo = conn.execute(sa.select(sa.func.min(m.step)).where(*where)).scalar()
-    hi = conn.execute(sa.select(sa.func.max(m.step)).where(*where)).scalar()
-    series = Series(run_id)
-    if lo is None or hi is None:
-        return series
-    if hi - lo + 1 <= scan_share:
-        rows = conn.execute(
-            sa.select(m.step, m.timestamp, m.value, m.kind)
-            .where(*where)
-            .order_by(m.step, m.timestamp)
-            .limit(scan_share + 1)
-        ).all()
-        if len(rows) > scan_share:  # many points per step: keep what was read
-            series.exact = False
-            rows = rows[:scan_share]
-        read = [Point(r.step, r.timestamp, decode(r.value, r.kind)) for r in rows]
-        _m4(series, read, lo, hi, points)
-        return series
+    rows = conn.execute(
+        sa.select(m.step, m.timestamp, m.value, m.kind)
+        .where(m.run_uuid == series.run_id, m.key == key, m.step.between(lo, hi))
+        .order_by(m.step, m.timestamp)
+        .limit(scan_share + 1)
+    ).all()
+    if len(rows) > scan_share:  # many points per step: keep what was read
+        series.exact = False
+        rows = rows[:scan_share]
+    read = [Point(step, ts, decode(value, kind)) for step, ts, value, kind in rows]
+    _m4(series, read, lo, hi, points)
+
+
+def _fill_sampled(series: Series, samples: list[Point]) -> None:
     series.exact = False
-    samples = _sample(conn, run_id, key, _boundaries(lo, hi, points), hi)
     series.points = samples
     for start in range(0, len(samples), SAMPLES_PER_BUCKET):
-        low, high = _extremes(samples[start : start + SAMPLES_PER_BUCKET])
-        count = len(samples[start : start + SAMPLES_PER_BUCKET])
-        series.lo.extend([low] * count)
-        series.hi.extend([high] * count)
-    return series
+        group = samples[start : start + SAMPLES_PER_BUCKET]
+        low, high = _extremes(group)
+        series.lo.extend([low] * len(group))
+        series.hi.extend([high] * len(group))
 
 
 def _extremes(points: Sequence[Point]) -> tuple[float | None, float | None]:
@@ -161,12 +190,10 @@ def _m4(series: Series, rows: list[Point], lo: int, hi: int, points: int) -> Non
         if not group:
             continue
         finite = [p for p in group if math.isfinite(p.value)]
-        keep = {id(group[0]): group[0], id(group[-1]): group[-1]}
+        keep = {id(group[0]), id(group[-1])}
         if finite:
-            smallest = min(finite, key=lambda p: p.value)
-            largest = max(finite, key=lambda p: p.value)
-            keep[id(smallest)] = smallest
-            keep[id(largest)] = largest
+            keep.add(id(min(finite, key=lambda p: p.value)))
+            keep.add(id(max(finite, key=lambda p: p.value)))
         ordered = [p for p in group if id(p) in keep]
         low, high = _extremes(finite)
         series.points.extend(ordered)
@@ -180,27 +207,41 @@ def _boundaries(lo: int, hi: int, count: int) -> list[int]:
     return sorted({lo + (i * (hi - lo)) // (count - 1) for i in range(count)})
 
 
-def _sample(conn: sa.Connection, run_id: str, key: str, bounds: list[int], hi: int) -> list[Point]:
-    """The first point at or after each boundary step (one index seek per boundary)."""
+def _points_at_steps(
+    conn: sa.Connection, key: str, wanted: dict[str, list[int]]
+) -> dict[str, dict[int, Point]]:
+    """The point at each wanted step of each run (the earliest when a step has several):
+    one index seek per step, many runs per statement. The steps are integers we computed,
+    rendered inline so that thousands of them do not become thousands of parameters."""
     m = metrics.c
-    found: dict[int, Point] = {}
+    found: dict[str, dict[int, Point]] = {rid: {} for rid in wanted}
+    items = list(wanted.items())
+    for start in range(0, len(items), _UNION_CHUNK):
+        parts = [
+            sa.select(m.run_uuid, m.step, m.timestamp, m.value, m.kind).where(
+                m.run_uuid == run_id,
+                m.key == key,
+                m.step.in_(sa.bindparam(f"steps_{k}", steps, expanding=True, literal_execute=True)),
+            )
+            for k, (run_id, steps) in enumerate(items[start : start + _UNION_CHUNK])
+        ]
+        stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+        for run_id, step, ts, value, kind in conn.execute(stmt).all():
+            hits = found[run_id]
+            prior = hits.get(step)
+            if prior is None or ts < prior.timestamp:
+                hits[step] = Point(step, ts, decode(value, kind))
+    return found
 
-    def read_steps(steps: Sequence[int]) -> None:
-        for r in conn.execute(
-            sa.select(m.step, m.timestamp, m.value, m.kind)
-            .where(m.run_uuid == run_id, m.key == key, m.step.in_(list(steps)))
-            .order_by(m.step, m.timestamp)
-        ):
-            if r.step not in found:
-                found[r.step] = Point(r.step, r.timestamp, decode(r.value, r.kind))
 
-    # Dense steps (0, 1, 2…: the usual case) hit every boundary directly.
-    read_steps(bounds)
-    missing = [b for b in bounds if b not in found]
-    next_steps: set[int] = set()
+def _points_after(
+    conn: sa.Connection, run_id: str, key: str, bounds: list[int], hi: int
+) -> dict[int, Point]:
+    """For each boundary, the first point at a later step (one seek each)."""
     inner = metrics.alias("later")
-    for i in range(0, len(missing), _UNION_CHUNK):
-        chunk = missing[i : i + _UNION_CHUNK]
+    next_steps: set[int] = set()
+    for i in range(0, len(bounds), _UNION_CHUNK):
+        chunk = bounds[i : i + _UNION_CHUNK]
         wanted = sa.union_all(*[sa.select(sa.literal(b).label("b")) for b in chunk]).subquery()
         first_after = (
             sa.select(sa.func.min(inner.c.step))
@@ -212,10 +253,9 @@ def _sample(conn: sa.Connection, run_id: str, key: str, bounds: list[int], hi: i
             )
             .scalar_subquery()
         )
-        for _bound, step in conn.execute(sa.select(wanted.c.b, first_after)):
+        for _bound, step in conn.execute(sa.select(wanted.c.b, first_after)).all():
             if step is not None:
                 next_steps.add(step)
-    next_steps -= found.keys()
-    if next_steps:
-        read_steps(sorted(next_steps))
-    return [found[s] for s in sorted(found)]
+    if not next_steps:
+        return {}
+    return _points_at_steps(conn, key, {run_id: sorted(next_steps)})[run_id]

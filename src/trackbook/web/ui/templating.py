@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import math
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ def basename(path: str | None) -> str:
 class Pages:
     """Renders the page templates into responses."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_render: Callable[[], None] | None = None) -> None:
+        self.on_render = on_render
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=jinja2.select_autoescape(["html"]),
@@ -98,5 +100,7 @@ class Pages:
         )
 
     def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        if self.on_render is not None:
+            self.on_render()
         html = self.env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status_code)

@@ -25,6 +25,30 @@ export function smooth(values, weight) {
   return out;
 }
 
+/**
+ * The min/max band around a (smoothed) line: each point's bucket extremes from the server,
+ * widened to a window of neighbours so the band shows the raw spread even where every
+ * point was kept (then a bucket is the point itself).
+ */
+export function envelope(lo, hi, buckets = 60) {
+  const n = lo.length;
+  const w = Math.max(0, Math.floor(n / buckets / 2));
+  if (!w) return { lo, hi };
+  const outLo = new Array(n);
+  const outHi = new Array(n);
+  for (let k = 0; k < n; k++) {
+    let a = Infinity;
+    let b = -Infinity;
+    for (let j = Math.max(0, k - w); j <= Math.min(n - 1, k + w); j++) {
+      if (lo[j] !== null && lo[j] < a) a = lo[j];
+      if (hi[j] !== null && hi[j] > b) b = hi[j];
+    }
+    outLo[k] = a === Infinity ? null : a;
+    outHi[k] = b === -Infinity ? null : b;
+  }
+  return { lo: outLo, hi: outHi };
+}
+
 function withAlpha(hex, alpha) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${alpha})`;
@@ -43,18 +67,27 @@ export class ChartPanel {
   /** Draw all charts for ``runs`` (indices into ``model``) with ``settings``. */
   async draw(model, runs, settings) {
     const token = ++this.drawToken;
-    const Plotly = await loadPlotly();
-    if (token !== this.drawToken) return;
     this.model = model;
     this.runs = runs;
     this.settings = settings;
     this.colors = new Map(runs.map((i, k) => [model.id[i], PALETTE[k % PALETTE.length]]));
+    // Ask for the series while plotly.js loads, not after.
+    const requests = new Map();
+    if (runs.length) {
+      for (const metric of settings.metrics) {
+        const request = this.fetchSeries(metric);
+        request.catch(() => {}); // reported by drawLine
+        requests.set(metric, request);
+      }
+    }
+    const Plotly = await loadPlotly();
+    if (token !== this.drawToken) return;
     this.layoutCards(settings.metrics);
     if (!runs.length || !settings.metrics.length) return;
     const work = [];
     for (const metric of settings.metrics) {
+      work.push(this.drawLine(Plotly, metric, token, requests.get(metric)));
       this.drawBar(Plotly, metric);
-      work.push(this.drawLine(Plotly, metric, token));
     }
     await Promise.all(work);
   }
@@ -151,11 +184,11 @@ export class ChartPanel {
     return api(`/ui/api/series?${query}`);
   }
 
-  async drawLine(Plotly, metric, token) {
+  async drawLine(Plotly, metric, token, request = null) {
     const node = this.chartNode(metric, "line");
     let data;
     try {
-      data = await this.fetchSeries(metric);
+      data = await (request || this.fetchSeries(metric));
     } catch (err) {
       node.innerHTML = `<p class="form-error">${escapeHtml(err.message)}</p>`;
       return;
@@ -180,12 +213,13 @@ export class ChartPanel {
       }
       sampled = sampled || !s.exact;
       if (band) {
+        const { lo, hi } = envelope(s.lo, s.hi);
         traces.push({
-          type: "scatter", mode: "lines", x: xs, y: s.hi, line: { width: 0, color },
+          type: "scatter", mode: "lines", x: xs, y: hi, line: { width: 0, color },
           hoverinfo: "skip", showlegend: false, legendgroup: s.run_id,
         });
         traces.push({
-          type: "scatter", mode: "lines", x: xs, y: s.lo, line: { width: 0, color },
+          type: "scatter", mode: "lines", x: xs, y: lo, line: { width: 0, color },
           fill: "tonexty", fillcolor: withAlpha(color, 0.18),
           hoverinfo: "skip", showlegend: false, legendgroup: s.run_id,
         });

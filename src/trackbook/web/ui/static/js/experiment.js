@@ -14,6 +14,7 @@ import { ChartPanel, X_MODES } from "./charts.js";
 import { downloadText, toCsv } from "./csv.js";
 
 const REFRESH_MS = 10_000;
+const FIRST_ROWS = 100;
 const MAX_URL_SELECTION = 200;
 const MAX_COMPARE = 100;
 const DEFAULT_CHART_METRICS = 4;
@@ -106,11 +107,26 @@ async function load({ quiet = false } = {}) {
   const controller = new AbortController();
   loadController = controller;
   if (!quiet) $("#run-status").textContent = "Loading runs…";
+  const request = {
+    ids, filter: state.filter, stage: state.stage, order: state.order,
+    columns: wantedColumns(), signal: controller.signal,
+  };
+  let complete = false;
+  if (!quiet && state.view === "table") {
+    // The first screenful comes on its own, so the table shows at once however many
+    // runs follow.
+    fetchRuns({ ...request, limit: FIRST_ROWS })
+      .then((first) => {
+        if (complete || controller !== loadController || !first.truncated) return;
+        model = first;
+        rebuildRows();
+        $("#run-status").textContent = `Loading all runs… (showing the first ${first.count})`;
+      })
+      .catch(() => {}); // the full request reports errors
+  }
   try {
-    const data = await fetchRuns({
-      ids, filter: state.filter, stage: state.stage, order: state.order,
-      columns: wantedColumns(), signal: controller.signal,
-    });
+    const data = await fetchRuns(request);
+    complete = true;
     if (controller !== loadController) return;
     model = data;
     showFilterError(null);

@@ -11,9 +11,10 @@ function decode(column) {
 }
 
 /** Ask the server for the runs of ``ids`` matching the view; columns are "metrics.x" etc. */
-export async function fetchRuns({ ids, filter, stage, order, columns, signal }) {
+export async function fetchRuns({ ids, filter, stage, order, columns, signal, limit }) {
   const query = new URLSearchParams({ experiment_ids: ids.join(","), stage, order });
   if (filter) query.set("filter", filter);
+  if (limit) query.set("limit", String(limit));
   if (columns.length) query.set("columns", columns.join(","));
   const data = await api(`/ui/api/runs?${query}`, { signal });
   const r = data.runs;
