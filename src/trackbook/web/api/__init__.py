@@ -19,6 +19,7 @@ ENDPOINTS: list[Endpoint] = [
     *metrics.ENDPOINTS,
     *clients.ENDPOINTS,
     *logged_models.ENDPOINTS,
+    *logged_models.PATH_ENDPOINTS,
 ]
 
 
@@ -28,5 +29,4 @@ def routes(get_store: Callable[[Request], Store], max_request_bytes: int) -> lis
         handler = make_endpoint(endpoint, get_store, max_request_bytes)
         for prefix in PREFIXES:
             out.append(Route(prefix + endpoint.path, handler, methods=list(endpoint.methods)))
-    out.extend(logged_models.routes(get_store, max_request_bytes))
     return out

@@ -9,19 +9,13 @@ are built by :func:`routes`, which passes path parameters on as fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from trackbook.errors import InvalidParameter
 from trackbook.store import Store
 from trackbook.store.logged_models import STATUSES, LoggedModel, ModelOutput
 from trackbook.web.api.fields import Fields
-from trackbook.web.api.routing import Endpoint, JSONResponse, read_fields
+from trackbook.web.api.routing import Endpoint
 
 PREFIXES = ("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/")
 
@@ -153,30 +147,3 @@ PATH_ENDPOINTS = [
     Endpoint("logged-models/{model_id}/tags/{tag_key:path}", ("DELETE",), delete_tag),
     Endpoint("logged-models/{model_id}/params", ("POST",), log_params),
 ]
-
-
-def routes(get_store: Callable[[Request], Store], max_request_bytes: int) -> list[BaseRoute]:
-    out: list[BaseRoute] = []
-    by_path: dict[str, dict[str, Endpoint]] = {}
-    for endpoint in PATH_ENDPOINTS:
-        for method in endpoint.methods:
-            by_path.setdefault(endpoint.path, {})[method] = endpoint
-    for path, methods in by_path.items():
-        handler = _with_path_fields(methods, get_store, max_request_bytes)
-        for prefix in PREFIXES:
-            out.append(Route(prefix + path, handler, methods=list(methods)))
-    return out
-
-
-def _with_path_fields(
-    methods: dict[str, Endpoint], get_store: Callable[[Request], Store], max_request_bytes: int
-) -> Callable[[Request], Any]:
-    async def run(request: Request) -> Response:
-        endpoint = methods.get(request.method) or methods["GET"]  # HEAD is a GET
-        fields = await read_fields(request, max_request_bytes, endpoint.max_body)
-        # The id in the path wins over one in the body: it is what the route names.
-        fields.data.update(request.path_params)
-        result = await run_in_threadpool(endpoint.handler, get_store(request), fields)
-        return JSONResponse(result)
-
-    return run

@@ -100,6 +100,9 @@ def make_endpoint(
 
     async def run(request: Request) -> Response:
         fields = await read_fields(request, max_request_bytes, endpoint.max_body)
+        if request.path_params:
+            # An id in the path wins over one in the body: it is what the route names.
+            fields.data.update(request.path_params)
         result = await run_in_threadpool(handler, get_store(request), fields)
         return JSONResponse(result)
 
