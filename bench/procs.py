@@ -45,6 +45,25 @@ def rss_bytes(pid: int) -> int:
     return int(fields[1]) * _PAGE
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the tree under ``pid`` so far.
+
+    Unlike wall time, this barely moves when other programs compete for the cores, so
+    it is the steadier figure on a shared machine."""
+    total = 0
+    for p in tree(pid):
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
 def tree_rss(pid: int) -> tuple[int, int]:
     """(sum of the resident set sizes, number of processes) of the tree under ``pid``."""
     pids = tree(pid)

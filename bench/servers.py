@@ -176,6 +176,11 @@ class MLflow(Server):
             "127.0.0.1",
             "--port",
             str(port),
+            # uvicorn's supervisor kills a worker that misses a 5 s health check; on a
+            # loaded 2-core machine MLflow's busy workers miss it and die mid-request.
+            # A longer limit only keeps them alive, it does not make them faster.
+            "--uvicorn-opts",
+            "--timeout-worker-healthcheck 120",
         ]
 
 
@@ -240,7 +245,7 @@ def _clean_env() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def start(server: Server, db: Database, workdir: Path, timeout: float = 180.0) -> Iterator[Running]:
+def start(server: Server, db: Database, workdir: Path, timeout: float = 300.0) -> Iterator[Running]:
     port = free_port()
     artifacts = workdir / f"{server.name}-artifacts"
     artifacts.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench import procs
 from bench.client import Client
 
 HIGHER, LOWER, INFO = "higher", "lower", "info"  # INFO: context, not compared
@@ -32,6 +33,7 @@ class Context:
     server: str
     port: int
     quick: bool
+    pid: int = 0  # the server process (its whole tree is measured)
     cache: dict[str, Any] = field(default_factory=dict)
     clients: list[Client] = field(default_factory=list)
 
@@ -48,6 +50,10 @@ class Context:
 
     def experiment(self, client: Client, what: str) -> str:
         return client.create_experiment(f"bench-{what}-{uuid.uuid4().hex[:8]}")
+
+    def cpu(self) -> float:
+        """CPU seconds the server has used so far (0 when the pid is unknown)."""
+        return procs.cpu_seconds(self.pid) if self.pid else 0.0
 
     def close(self) -> None:
         for c in self.clients:
@@ -131,3 +137,16 @@ def metric_entries(
         for s in steps
         for j, k in enumerate(keys)
     ]
+
+
+def cpu_measure(key: str, label: str, cpu: float, count: float, unit: str) -> Measure:
+    """Server CPU per operation: ``unit`` is "µs/point", "ms/req", …"""
+    scale = 1e6 if unit.startswith("µs") else 1e3
+    return Measure(
+        f"{key}.cpu",
+        f"{label}: server CPU per {unit.split('/')[1]}",
+        cpu / count * scale if count else None,
+        unit,
+        LOWER,
+        f"{cpu:.2f} CPU s for {count:,.0f}",
+    )

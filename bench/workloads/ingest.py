@@ -14,6 +14,7 @@ from bench.workloads.common import (
     Context,
     Measure,
     budget,
+    cpu_measure,
     latency_measures,
     metric_entries,
     timed_requests,
@@ -62,7 +63,9 @@ def log_batch(ctx: Context) -> list[Measure]:
             sent += 1
         return began, time.perf_counter(), sent
 
+    cpu = ctx.cpu()
     spans = run_threads(BATCH_CLIENTS, work)
+    cpu = ctx.cpu() - cpu
     wall = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
     requests = sum(n for _, _, n in spans)
     points = requests * BATCH_METRICS
@@ -75,7 +78,8 @@ def log_batch(ctx: Context) -> list[Measure]:
             "points/s",
             HIGHER,
             f"{points:,} points in {wall:.2f} s",
-        )
+        ),
+        cpu_measure("log-batch", "log-batch ingest", cpu, points, "µs/point"),
     ]
 
 
@@ -99,15 +103,21 @@ def _single(ctx: Context, what: str, make: Any) -> list[Measure]:
     client = ctx.client()
     exp = ctx.experiment(client, what)
     run_id = client.create_run(exp)
+    cpu = ctx.cpu()
     lat = timed_requests(
         lambda i: client.post(f"runs/{what}", make(run_id, i)),
         ctx.size(2000, 10_000),
         ctx.seconds(5, 30),
     )
+    cpu = ctx.cpu() - cpu
+    count = len(lat.seconds) + 20  # the warm-up requests ran inside the CPU window
     note = f"{len(lat.seconds):,} requests, one keep-alive connection"
     if client.reconnects:
         note += f", {client.reconnects} reconnects"
-    return latency_measures(what, f"{what} (1 connection)", lat, note=note)
+    return [
+        *latency_measures(what, f"{what} (1 connection)", lat, note=note),
+        cpu_measure(what, what, cpu, count, "ms/req"),
+    ]
 
 
 def log_metric(ctx: Context) -> list[Measure]:
@@ -184,7 +194,9 @@ def create_run(ctx: Context) -> list[Measure]:
         run_id = client.create_run(exp)
         client.post("runs/log-batch", orjson.dumps(small_batch(run_id, i)))
 
+    cpu = ctx.cpu()
     lat = timed_requests(one, ctx.size(500, 3000), ctx.seconds(8, 60), warmup=5)
+    cpu = ctx.cpu() - cpu
     return [
         Measure(
             "create-run.rate",
@@ -195,6 +207,7 @@ def create_run(ctx: Context) -> list[Measure]:
             f"{len(lat.seconds):,} runs",
         ),
         Measure("create-run.p50", "create-run + log-batch 5/5/5: p50", lat.p50 * 1000, "ms", LOWER),
+        cpu_measure("create-run", "create-run + log-batch", cpu, len(lat.seconds) + 5, "ms/run"),
     ]
 
 
@@ -206,9 +219,14 @@ def get_run(ctx: Context) -> list[Measure]:
     got = client.get("runs/get", {"run_id": run_id})["run"]["data"]
     if len(got.get("params", [])) != 5 or len(got.get("metrics", [])) != 5:
         raise AssertionError(f"runs/get returned {got}")
+    cpu = ctx.cpu()
     lat = timed_requests(
         lambda _i: client.get("runs/get", {"run_id": run_id}),
         ctx.size(1000, 5000),
         ctx.seconds(5, 20),
     )
-    return latency_measures("get-run", "get-run, 5 params/5 metrics (1 connection)", lat)
+    cpu = ctx.cpu() - cpu
+    return [
+        *latency_measures("get-run", "get-run, 5 params/5 metrics (1 connection)", lat),
+        cpu_measure("get-run", "get-run", cpu, len(lat.seconds) + 20, "ms/req"),
+    ]
