@@ -77,6 +77,14 @@ class DatasetInput:
     tags: list[InputTag] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelOutput:
+    """A logged model that a run produced, at a step."""
+
+    model_id: str
+    step: int = 0
+
+
 @dataclass(slots=True)
 class RunInfo:
     run_id: str
@@ -97,6 +105,7 @@ class Run:
     params: list[Param] = field(default_factory=list)
     tags: list[RunTag] = field(default_factory=list)
     inputs: list[DatasetInput] = field(default_factory=list)
+    outputs: list[ModelOutput] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from trackbook.errors import InvalidParameter, ResourceDoesNotExist
+from trackbook.models import ModelOutput
 from trackbook.store import Store
-from trackbook.store.logged_models import READY, ModelOutput
+from trackbook.store.logged_models import READY
 
 
 def test_create_tag_search_and_delete(store: Store) -> None:
@@ -49,9 +50,7 @@ def test_create_tag_search_and_delete(store: Store) -> None:
 
     store.logged_models.log_outputs(run_id, [ModelOutput(model.model_id, 3)])
     store.logged_models.log_outputs(run_id, [ModelOutput(model.model_id, 4)])
-    assert store.logged_models.outputs_for_runs([run_id]) == {
-        run_id: [ModelOutput(model.model_id, 4)]
-    }
+    assert {run_id: store.runs.get(run_id).outputs} == {run_id: [ModelOutput(model.model_id, 4)]}
 
     store.logged_models.delete(model.model_id)
     with pytest.raises(ResourceDoesNotExist, match="model_id:"):

@@ -205,6 +205,9 @@ def test_sklearn_model_logs_loads_and_predicts(deployment: Deployment, run_id: s
         experiment_ids=[logged.experiment_id], filter_string="name = 'model'", output_format="list"
     )
     assert [m.model_id for m in found] == [info.model_id]
+    # The run shows the model among its outputs, as get-run does on MLflow 3.
+    outputs = mlflow.MlflowClient().get_run(run_id).outputs
+    assert [o.model_id for o in outputs.model_outputs] == [info.model_id]
 
     # The model's own artifacts are listed by the logged-model route the UI uses.
     listing = httpx.get(

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from trackbook import validation
 from trackbook.errors import InvalidParameter, ResourceDoesNotExist
-from trackbook.models import ACTIVE, DELETED, Page
+from trackbook.models import ACTIVE, DELETED, ModelOutput, Page
 from trackbook.search import FilterParser, Vocabulary
 from trackbook.search.ast import And, Comparison, Node, Or
 from trackbook.search.keys import NUMBER, STRING
@@ -57,12 +57,6 @@ class LoggedModel:
     status_message: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     params: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ModelOutput:
-    model_id: str
-    step: int = 0
 
 
 def normalise_status(field_name: str, value: str) -> str:
@@ -233,21 +227,6 @@ class LoggedModelStore:
         if not loaded or (loaded[0].lifecycle_stage != ACTIVE and not allow_deleted):
             raise ResourceDoesNotExist(f"model_id: logged model '{model_id}' not found")
         return loaded[0]
-
-    def outputs_for_runs(self, run_ids: Sequence[str]) -> dict[str, list[ModelOutput]]:
-        """The models each run produced, for the ``outputs`` of a run."""
-        out: dict[str, list[ModelOutput]] = {}
-        if not run_ids:
-            return out
-        with self.db.read() as conn:
-            rows = conn.execute(
-                sa.select(run_model_outputs)
-                .where(run_model_outputs.c.run_uuid.in_(list(run_ids)))
-                .order_by(run_model_outputs.c.step, run_model_outputs.c.model_id)
-            )
-            for r in rows:
-                out.setdefault(r.run_uuid, []).append(ModelOutput(r.model_id, r.step))
-        return out
 
     def search(
         self,

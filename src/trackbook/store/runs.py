@@ -20,6 +20,7 @@ from trackbook.models import (
     DatasetInput,
     InputTag,
     Metric,
+    ModelOutput,
     Page,
     Param,
     Run,
@@ -39,6 +40,7 @@ from trackbook.store.schema import (
     input_tags,
     inputs,
     latest_metrics,
+    run_model_outputs,
     runs,
 )
 from trackbook.store.schema import params as run_params
@@ -506,6 +508,12 @@ class RunStore:
                     value = metric_points.decode(value, kind)
                 points.append(Metric(key, value, timestamp, step))
             self._load_inputs(conn, out, chunk["ids"])
+            for r in conn.execute(
+                sa.select(run_model_outputs)
+                .where(run_model_outputs.c.run_uuid.in_(chunk["ids"]))
+                .order_by(run_model_outputs.c.step, run_model_outputs.c.model_id)
+            ):
+                out[r.run_uuid].outputs.append(ModelOutput(r.model_id, r.step))
         return list(out.values())
 
     @staticmethod

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from trackbook.errors import InvalidParameter
+from trackbook.models import ModelOutput
 from trackbook.store import Store
-from trackbook.store.logged_models import STATUSES, LoggedModel, ModelOutput
+from trackbook.store.logged_models import STATUSES, LoggedModel
 from trackbook.web.api.fields import Fields
 from trackbook.web.api.routing import Endpoint
 
