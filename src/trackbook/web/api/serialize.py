@@ -83,7 +83,5 @@ def run(r: Run) -> dict[str, Any]:
             "tags": [{"key": t.key, "value": t.value} for t in r.tags],
         },
         "inputs": {"dataset_inputs": [dataset_input(d) for d in r.inputs]},
-        "outputs": {
-            "model_outputs": [{"model_id": o.model_id, "step": o.step} for o in r.outputs]
-        },
+        "outputs": {"model_outputs": [{"model_id": o.model_id, "step": o.step} for o in r.outputs]},
     }
