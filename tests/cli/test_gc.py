@@ -54,3 +54,25 @@ def test_gc_removes_runs_and_files(tmp_path: Path) -> None:
     ids = {r.info.run_id for r in store.runs.search([eid], run_view_type="ALL").items}
     store.close()
     assert ids == {kept.run_id}
+
+
+def test_gc_removes_an_experiment_folder(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'gc.db'}"
+    destination = tmp_path / "artifacts"
+    store = Store.open(Settings(backend_store_uri=uri, artifacts_destination=str(destination)))
+    eid = store.experiments.create("gc-experiment")
+    store.runs.create(eid)
+    model_folder = destination / eid / "models" / "m-1" / "artifacts"
+    model_folder.mkdir(parents=True)
+    (model_folder / "MLmodel").write_text("flavors: {}")
+    store.experiments.delete(eid)
+    store.close()
+
+    args = ["gc", "--backend-store-uri", uri, "--artifacts-destination", str(destination)]
+    done = CliRunner().invoke(main, [*args, "--experiment-ids", eid])
+    assert done.exit_code == 0, done.output
+    assert "removed 1 runs and 1 experiments" in done.output
+    assert not (destination / eid).exists()
+    store = Store.open(Settings(backend_store_uri=uri, artifacts_destination=str(destination)))
+    assert store.runs.search([eid], run_view_type="ALL").items == []
+    store.close()

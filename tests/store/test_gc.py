@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from trackbook.errors import InvalidParameter, ResourceDoesNotExist
-from trackbook.models import Metric, Param, RunInfo
+from trackbook.models import Metric, Param
 from trackbook.store import Store
 from trackbook.store.gc import purge, select
 
@@ -29,13 +29,13 @@ def test_purges_deleted_runs_and_experiments(store: Store) -> None:
     chosen = select(store.db, experiment_ids=[doomed_eid], run_ids=[gone])
     assert sorted(r.run_id for r in chosen.runs) == sorted([gone, doomed_run])
     assert store.runs.get(gone).info.lifecycle_stage == "deleted"  # select changes nothing
-    seen: list[RunInfo] = []
+    seen: list[str] = []
     result = purge(store.db, experiment_ids=[doomed_eid], run_ids=[gone], before_delete=seen.append)
 
     assert sorted(r.run_id for r in result.runs) == sorted([gone, doomed_run])
     assert result.experiments == [doomed_eid]
-    assert sorted(r.run_id for r in seen) == sorted([gone, doomed_run])
-    assert all(r.artifact_uri.endswith("/artifacts") for r in seen)
+    assert sorted(seen[:2]) == sorted(r.artifact_uri for r in chosen.runs)
+    assert seen[2:] == [f"mlflow-artifacts:/{doomed_eid}"]
     for run_id in (gone, doomed_run):
         with pytest.raises(ResourceDoesNotExist):
             store.runs.get(run_id)
@@ -60,7 +60,7 @@ def test_failed_artifact_deletion_keeps_the_run(store: Store) -> None:
     run_id = _run(store, eid)
     store.runs.delete(run_id)
 
-    def refuse(_run: RunInfo) -> None:
+    def refuse(_location: str) -> None:
         raise OSError("artifact store unavailable")
 
     with pytest.raises(OSError):

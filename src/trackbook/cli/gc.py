@@ -56,8 +56,7 @@ def gc(
 
     Without ids, everything deleted (at least --older-than ago) is removed.
     """
-    from trackbook.artifacts import delete_run_artifacts, open_artifact_store
-    from trackbook.models import RunInfo
+    from trackbook.artifacts import delete_location, open_artifact_store
     from trackbook.store import Store
     from trackbook.store import gc as store_gc
 
@@ -69,9 +68,9 @@ def gc(
     artifacts = open_artifact_store(settings)
     outside: list[str] = []
 
-    def delete_files(run: RunInfo) -> None:
-        if not delete_run_artifacts(artifacts, run):
-            outside.append(run.artifact_uri)
+    def delete_files(location: str) -> None:
+        if not delete_location(artifacts, location):
+            outside.append(location)
 
     try:
         if dry_run:

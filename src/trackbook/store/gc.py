@@ -21,6 +21,9 @@ _CHUNK = 500
 class Purged:
     runs: list[RunInfo] = field(default_factory=list)
     experiments: list[str] = field(default_factory=list)
+    #: The artifact locations of those experiments (their runs' and models' folders
+    #: usually lie below them).
+    experiment_locations: list[str] = field(default_factory=list)
 
 
 def select(
@@ -41,13 +44,14 @@ def select(
     with db.read() as conn:
         _require_deleted_runs(conn, run_ids)
         _require_deleted_experiments(conn, eids)
-        exp_query = sa.select(experiments.c.experiment_id).where(
+        exp_query = sa.select(experiments.c.experiment_id, experiments.c.artifact_location).where(
             experiments.c.lifecycle_stage == DELETED,
             experiments.c.last_update_time <= cutoff,
         )
         if eids:
             exp_query = exp_query.where(experiments.c.experiment_id.in_(eids))
-        doomed_experiments = list(conn.execute(exp_query).scalars())
+        exp_rows = conn.execute(exp_query).all()
+        doomed_experiments = [r.experiment_id for r in exp_rows]
         conditions = []
         if not eids or run_ids:
             by_run = sa.and_(runs.c.lifecycle_stage == DELETED, runs.c.deleted_time <= cutoff)
@@ -57,7 +61,11 @@ def select(
         if doomed_experiments:
             conditions.append(runs.c.experiment_id.in_(doomed_experiments))
         rows = list(conn.execute(sa.select(runs).where(sa.or_(*conditions)))) if conditions else []
-    return Purged([_info(r) for r in rows], [str(e) for e in doomed_experiments])
+    return Purged(
+        [_info(r) for r in rows],
+        [str(e) for e in doomed_experiments],
+        [r.artifact_location for r in exp_rows],
+    )
 
 
 def purge(
@@ -66,12 +74,13 @@ def purge(
     older_than_ms: int = 0,
     run_ids: Sequence[str] = (),
     experiment_ids: Sequence[str] = (),
-    before_delete: Callable[[RunInfo], None] | None = None,
+    before_delete: Callable[[str], None] | None = None,
 ) -> Purged:
     """Delete for good what :func:`select` chooses, and return it.
 
-    ``before_delete`` is called for each run before its rows go (the CLI deletes the
-    run's artifacts there): if it raises, that run and what follows stay for a retry.
+    ``before_delete`` is called with the artifact location of each run, then of each
+    experiment, before its rows go (the CLI deletes the files there): if it raises, that
+    run or experiment and what follows stay for a retry.
     """
     doomed = select(db, older_than_ms=older_than_ms, run_ids=run_ids, experiment_ids=experiment_ids)
     result = Purged()
@@ -79,11 +88,14 @@ def purge(
         chunk = doomed.runs[start : start + _CHUNK]
         for run in chunk:
             if before_delete is not None:
-                before_delete(run)
+                before_delete(run.artifact_uri)
         with db.write() as conn:
             conn.execute(runs.delete().where(runs.c.run_uuid.in_([r.run_id for r in chunk])))
         result.runs.extend(chunk)
     if doomed.experiments:
+        if before_delete is not None:
+            for location in doomed.experiment_locations:
+                before_delete(location)
         with db.write() as conn:
             conn.execute(
                 experiments.delete().where(
@@ -91,6 +103,7 @@ def purge(
                 )
             )
         result.experiments = doomed.experiments
+        result.experiment_locations = doomed.experiment_locations
     return result
 
 
