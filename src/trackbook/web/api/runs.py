@@ -46,6 +46,50 @@ def _metric(f: Fields) -> Metric:
     )
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
+def _metrics(f: Fields) -> list[Metric]:
+    """The ``metrics`` of a log-batch, read with a fast path for the usual shape.
+
+    A thousand points per request is the hot path of the whole server: an entry whose
+    fields have the plain JSON types (string key, number value, integer timestamp and
+    step) is taken directly; anything else (numbers as strings, "NaN", a missing or
+    wrong field) goes through ``Fields`` for protobuf-JSON leniency and an error that
+    names the field.
+    """
+    raw = f.data.get("metrics")
+    if type(raw) is not list:
+        return [_metric(m) for m in f.messages("metrics")]
+    now: int | None = None
+    out = []
+    for i, m in enumerate(raw):
+        if type(m) is dict:
+            key = m.get("key")
+            value = m.get("value")
+            timestamp = m.get("timestamp")
+            step = m.get("step", 0)
+            if (
+                type(key) is str
+                and key
+                and (type(value) is float or type(value) is int)
+                and type(step) is int
+                and step in _INT64
+            ):
+                if type(timestamp) is int and timestamp in _INT64:
+                    out.append(Metric(key, float(value), timestamp, step))
+                    continue
+                if timestamp is None:
+                    if now is None:
+                        now = int(time.time() * 1000)
+                    out.append(Metric(key, float(value), now, step))
+                    continue
+            out.append(_metric(Fields(m, f"{f.name('metrics')}[{i}].")))
+        else:
+            out.append(_metric(f.messages("metrics")[i]))
+    return out
+
+
 @contextlib.contextmanager
 def _one_of_a_batch(prefix: str) -> Iterator[None]:
     """Single-entity calls go through the batch code, whose messages say ``metrics[0].key``;
@@ -130,7 +174,7 @@ def delete_tag(store: Store, f: Fields) -> dict[str, Any]:
 def log_batch(store: Store, f: Fields) -> dict[str, Any]:
     store.runs.log_batch(
         f.run_id(),
-        metrics=[_metric(m) for m in f.messages("metrics")],
+        metrics=_metrics(f),
         params=[_param(p) for p in f.messages("params")],
         tags=[_tag(t) for t in f.messages("tags")],
     )
