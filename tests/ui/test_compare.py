@@ -65,6 +65,8 @@ def test_parallel_coordinates_and_scatter(page: Any, seeded: Seeded, shot: Any) 
     assert optimizer == ["adam", "sgd"]
     page.get_by_role("checkbox", name="params.batch_size").uncheck()
     expect(parallel).to_have_attribute("data-axes", "4")
+    # Redrawn in place: the axes' labels are on the page, not only in the data.
+    expect(parallel.locator("text.axis-title")).to_have_count(4)
     assert "pc=params.lr%2Cparams.optimizer%2Cmetrics.accuracy%2Cmetrics.loss" in page.url
 
     scatter = page.locator("#scatter-plot")

@@ -181,6 +181,11 @@ def test_select_all_and_keyboard_movement(page: Any, alpha: str) -> None:
     page.keyboard.press("Home")
     expect(page.get_by_label("Select run sweep")).to_be_focused()
     expect(page.locator("#run-status")).to_have_text("8 runs · 5 rows shown · 1 selected")
+    # Shift+Space extends the selection from the last ticked row, like shift-click.
+    page.keyboard.press("End")
+    page.keyboard.press("Shift+Space")
+    expect(page.locator("#run-status")).to_have_text("8 runs · 5 rows shown · 4 selected")
+    expect(run_row(page, "sweep")).to_have_attribute("aria-selected", "false")
 
 
 def test_delete_and_restore_selected_runs(page: Any, rest: httpx.Client, seeded: Seeded) -> None:

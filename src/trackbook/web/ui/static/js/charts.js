@@ -190,9 +190,11 @@ export class ChartPanel {
     try {
       data = await (request || this.fetchSeries(metric));
     } catch (err) {
+      Plotly.purge(node);
       node.innerHTML = `<p class="form-error">${escapeHtml(err.message)}</p>`;
       return;
     }
+    node.querySelector(":scope > p.form-error")?.remove();
     if (token !== this.drawToken) return;
     const { x: mode, smooth: weight, band, log } = this.settings;
     const m = this.model;

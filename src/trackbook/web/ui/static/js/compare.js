@@ -57,12 +57,14 @@ function dimension(name) {
 
 async function drawParallel(chosen) {
   const node = $("#parallel-plot");
+  const Plotly = await loadPlotly();
   if (chosen.length < 2) {
+    Plotly.purge(node);
     node.innerHTML = `<p class="empty">Choose at least two axes.</p>`;
     node.dataset.axes = String(chosen.length);
     return;
   }
-  const Plotly = await loadPlotly();
+  node.querySelector(":scope > p.empty")?.remove();
   const dims = chosen.map(dimension);
   const colorBy = dims[dims.length - 1];
   const trace = {
@@ -71,7 +73,6 @@ async function drawParallel(chosen) {
     line: { color: colorBy.values, colorscale: "Viridis", showscale: false },
   };
   const layout = baseLayout({ margin: { l: 60, r: 60, t: 40, b: 30 } });
-  node.innerHTML = "";
   await Plotly.react(node, [trace], layout, { displaylogo: false, responsive: true });
   node.dataset.axes = String(chosen.length);
 }

@@ -48,6 +48,7 @@ async function drawChart(figure) {
     await Plotly.react(node, [trace], layout, { displaylogo: false, responsive: true });
     node.dataset.points = String(s.step.length);
   } catch (err) {
+    Plotly.purge(node);
     node.innerHTML = `<p class="form-error">${escapeHtml(err.message)}</p>`;
   }
 }
