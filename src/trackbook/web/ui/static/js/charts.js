@@ -3,7 +3,7 @@
 // server's downsampled series. Zoom survives redraws (Plotly's uirevision); zooming in on
 // steps asks the server for that range, so detail appears where you look.
 
-import { $, api, baseLayout, escapeHtml, loadPlotly, PALETTE, toNumber } from "./common.js";
+import { $, api, baseLayout, escapeHtml, loadPlotly, PALETTE, plotText, toNumber } from "./common.js";
 
 export const X_MODES = ["step", "relative", "wall"];
 
@@ -135,7 +135,7 @@ export class ChartPanel {
         customdata: present.map((i) => m.name[i]),
         hovertemplate: "%{customdata}<br>%{y}<extra></extra>",
       };
-      xaxis = { tickvals: present.map((i) => m.id[i]), ticktext: present.map((i) => m.name[i]), type: "category" };
+      xaxis = { tickvals: present.map((i) => m.id[i]), ticktext: present.map((i) => plotText(m.name[i])), type: "category" };
     } else {
       const params = m.columns[key] || [];
       const groups = new Map();
@@ -150,7 +150,7 @@ export class ChartPanel {
       const ys = labels.map((l) => mean(groups.get(l)));
       trace = {
         type: "bar",
-        x: labels,
+        x: labels.map(plotText),
         y: ys,
         marker: { color: PALETTE[0] },
         error_y: {
@@ -160,9 +160,9 @@ export class ChartPanel {
           arrayminus: labels.map((l, k) => ys[k] - Math.min(...groups.get(l))),
         },
         customdata: labels.map((l) => groups.get(l).length),
-        hovertemplate: `${escapeHtml(key)}=%{x}<br>mean %{y} of %{customdata} run(s)<extra></extra>`,
+        hovertemplate: `${plotText(key)}=%{x}<br>mean %{y} of %{customdata} run(s)<extra></extra>`,
       };
-      xaxis = { type: "category", title: { text: key } };
+      xaxis = { type: "category", title: { text: plotText(key) } };
     }
     const layout = baseLayout({ showlegend: false });
     layout.xaxis = { ...layout.xaxis, ...xaxis };
@@ -229,13 +229,13 @@ export class ChartPanel {
       traces.push({
         type: "scatter",
         mode: s.step.length === 1 ? "markers" : "lines",
-        name,
+        name: plotText(name),
         x: xs,
         y: smooth(s.value, weight),
         line: { color, width: 1.5 },
         marker: { color },
         legendgroup: s.run_id,
-        hovertemplate: `${escapeHtml(name)}<br>%{x}: %{y}<extra></extra>`,
+        hovertemplate: `${plotText(name)}<br>%{x}: %{y}<extra></extra>`,
       });
       drawn += s.step.length;
     }

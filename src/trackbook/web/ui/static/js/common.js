@@ -8,6 +8,11 @@ export function escapeHtml(value) {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
+/** Text for Plotly labels: its renderer reads a few HTML tags, so those are escaped. */
+export function plotText(value) {
+  return String(value ?? "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 export class ApiError extends Error {
   constructor(message, code, status) {
     super(message);

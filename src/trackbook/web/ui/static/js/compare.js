@@ -2,7 +2,7 @@
 // parameters or metrics. Choices are kept in the URL.
 
 import {
-  $, baseLayout, escapeHtml, listParam, loadPlotly, pageConfig, params, PALETTE, setParams, showError,
+  $, baseLayout, escapeHtml, listParam, loadPlotly, pageConfig, params, PALETTE, plotText, setParams, showError,
   toNumber, whenVisible,
 } from "./common.js";
 
@@ -45,13 +45,13 @@ function numericValues(values) {
 function dimension(name) {
   const values = valuesOf(name);
   const nums = numericValues(values);
-  if (nums) return { label: name, values: nums.map((n) => (n === null ? NaN : n)) };
+  if (nums) return { label: plotText(name), values: nums.map((n) => (n === null ? NaN : n)) };
   const labels = [...new Set(values.map((v) => v ?? "(none)"))].sort();
   return {
-    label: name,
+    label: plotText(name),
     values: values.map((v) => labels.indexOf(v ?? "(none)")),
     tickvals: labels.map((_, k) => k),
-    ticktext: labels,
+    ticktext: labels.map(plotText),
   };
 }
 
@@ -87,14 +87,14 @@ async function drawScatter(x, y) {
     mode: "markers+text",
     x: xs,
     y: ys,
-    text: runs.map((r) => r.name),
+    text: runs.map((r) => plotText(r.name)),
     textposition: "top center",
     marker: { size: 11, color: runs.map((_, k) => PALETTE[k % PALETTE.length]) },
     hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
   };
   const layout = baseLayout({ showlegend: false });
-  layout.xaxis = { ...layout.xaxis, title: { text: x }, type: numericValues(xs) ? "linear" : "category" };
-  layout.yaxis = { ...layout.yaxis, title: { text: y }, type: numericValues(ys) ? "linear" : "category" };
+  layout.xaxis = { ...layout.xaxis, title: { text: plotText(x) }, type: numericValues(xs) ? "linear" : "category" };
+  layout.yaxis = { ...layout.yaxis, title: { text: plotText(y) }, type: numericValues(ys) ? "linear" : "category" };
   await Plotly.react(node, [trace], layout, { displaylogo: false, responsive: true });
   node.dataset.points = String(xs.filter((v, k) => v !== null && ys[k] !== null).length);
 }

@@ -2,7 +2,7 @@
 // MLflow 3 logged models of the run when the server offers them.
 
 import {
-  $, $$, api, baseLayout, escapeHtml, loadPlotly, pageConfig, params, setParams, showError, whenVisible,
+  $, $$, api, baseLayout, escapeHtml, loadPlotly, pageConfig, params, plotText, setParams, showError, whenVisible,
 } from "./common.js";
 import { ArtifactBrowser } from "./artifacts.js";
 
@@ -42,7 +42,7 @@ async function drawChart(figure) {
   try {
     const data = await api(`/ui/api/series?${query}`);
     const s = data.series[0];
-    const trace = { type: "scatter", mode: "lines", x: s.step, y: s.value, name: metric, line: { width: 1.5 } };
+    const trace = { type: "scatter", mode: "lines", x: s.step, y: s.value, name: plotText(metric), line: { width: 1.5 } };
     const layout = baseLayout({ showlegend: false });
     layout.xaxis = { ...layout.xaxis, title: { text: "Step" } };
     await Plotly.react(node, [trace], layout, { displaylogo: false, responsive: true });

@@ -136,15 +136,15 @@ export class RunsGrid {
   rowHtml(r) {
     const m = this.model;
     const { i, depth, children } = this.rows[r];
-    const id = m.id[i];
-    const selected = this.selection.has(id);
+    const id = escapeHtml(m.id[i]);
+    const selected = this.selection.has(m.id[i]);
     const name = m.name[i] || id;
     const cells = [
       `<td class="col-check"><input type="checkbox" class="select-run" data-row="${r}" data-role="select"${selected ? " checked" : ""} aria-label="Select run ${escapeHtml(name)}"></td>`,
     ];
     let fold = "";
     if (children) {
-      const open = this.expanded.has(id) || this.expandAll;
+      const open = this.expanded.has(m.id[i]) || this.expandAll;
       fold = `<button type="button" class="fold" data-run="${id}" data-role="fold" aria-expanded="${open}" aria-label="${open ? "Hide" : "Show"} ${children} child run${children === 1 ? "" : "s"} of ${escapeHtml(name)}">${open ? "▾" : "▸"} ${children}</button>`;
     }
     const indent = depth ? `<span class="indent" style="width:${depth * 18}px"></span>` : "";
