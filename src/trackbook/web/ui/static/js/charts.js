@@ -84,12 +84,12 @@ export class ChartPanel {
     if (token !== this.drawToken) return;
     this.layoutCards(settings.metrics);
     if (!runs.length || !settings.metrics.length) return;
-    const work = [];
-    for (const metric of settings.metrics) {
-      work.push(this.drawLine(Plotly, metric, token, requests.get(metric)));
-      this.drawBar(Plotly, metric);
-    }
-    await Promise.all(work);
+    // Line charts first: the bar charts (cheap to fetch, not to draw) follow once they show.
+    await Promise.all(
+      settings.metrics.map((metric) => this.drawLine(Plotly, metric, token, requests.get(metric))),
+    );
+    if (token !== this.drawToken) return;
+    for (const metric of settings.metrics) this.drawBar(Plotly, metric);
   }
 
   layoutCards(metrics) {

@@ -130,7 +130,7 @@ async function load({ quiet = false } = {}) {
     if (controller !== loadController) return;
     model = data;
     showFilterError(null);
-    grid.pruneSelection();
+    grid.pruneSelection(model);
     writeSelection();
     rebuildRows();
     paintActions();
@@ -147,11 +147,17 @@ async function load({ quiet = false } = {}) {
   }
 }
 
+let gridStale = false;
+
 function rebuildRows() {
   display = displayRows(model, grid.expanded, grid.expandAll);
-  grid.setData({
-    model, rows: display.rows, columns: state.columns, sort: state.order, experimentNames,
-  });
+  // A hidden table is built when its tab is opened.
+  gridStale = state.view !== "table";
+  if (!gridStale) {
+    grid.setData({
+      model, rows: display.rows, columns: state.columns, sort: state.order, experimentNames,
+    });
+  }
   $("#toggle-nesting").hidden = display.parents === 0;
   $("#toggle-nesting").textContent = grid.expandAll ? "Collapse all" : "Expand all";
   paintStatus();
@@ -365,6 +371,8 @@ async function showView(view, { focus = false } = {}) {
     if (!state.chart.metrics) await controls;
     const missing = !model || wantedColumns().some((c) => !(c in model.columns));
     await Promise.all([missing ? load({ quiet: true }) : drawCharts(), controls]);
+  } else if (gridStale && model) {
+    rebuildRows();
   } else {
     grid.render(true);
   }

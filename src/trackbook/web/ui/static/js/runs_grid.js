@@ -222,9 +222,8 @@ export class RunsGrid {
   }
 
   /** Keep only selected runs that are still in the result. */
-  pruneSelection() {
-    if (!this.model) return;
-    for (const id of [...this.selection]) if (!this.model.index.has(id)) this.selection.delete(id);
+  pruneSelection(model) {
+    for (const id of [...this.selection]) if (!model.index.has(id)) this.selection.delete(id);
   }
 
   paintSelectAll() {
