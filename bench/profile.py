@@ -39,6 +39,9 @@ _WAITS = ("Condition.wait", "Queue.get", "Event.wait", "WorkerThread.run", "Lock
 _DRIVER = ("do_execute", "do_executemany", "do_commit", "do_rollback", "do_begin")
 
 
+_IDLE_LAYERS = ("event loop in native code", "threads waiting")
+
+
 def layer(frames: list[str]) -> str:
     """Which part of the server a sample's time belongs to, from its stack (root first)."""
     leaf = frames[-1]
@@ -139,7 +142,12 @@ def summarise(collapsed: Path, top: int = 20, focus: str | None = None) -> str:
         return "no samples (the server was idle?)"
     scope = f" under {focus}" if focus else ""
     lines = [f"{samples:,} samples{scope} (200 per second per busy thread)", "", "by layer:"]
-    lines += [f"  {n / samples:6.1%}  {name}" for name, n in layers.most_common()]
+    busy = sum(n for name, n in layers.items() if not name.startswith(_IDLE_LAYERS))
+    lines += [
+        f"  {n / samples:6.1%}  {name}"
+        + ("" if name.startswith(_IDLE_LAYERS) or not busy else f"  [{n / busy:.0%} of busy]")
+        for name, n in layers.most_common()
+    ]
     lines += ["", "self (on top of the stack):"]
     lines += [f"  {n / samples:6.1%}  {f}" for f, n in self_time.most_common(top)]
     lines += ["", "total (anywhere on the stack):"]
