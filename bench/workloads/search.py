@@ -27,7 +27,7 @@ def _population(ctx: Context) -> dict[str, Any]:
 def populate(ctx: Context) -> list[Measure]:
     """runs/create + log-batch (5 params, 5 tags, 5 metrics), 4 clients, into one experiment."""
     target = ctx.size(10_000, 100_000)
-    limit = ctx.seconds(40, 1200)
+    limit = ctx.seconds(30, 1200)
     setup = ctx.client()
     exp = ctx.experiment(setup, "population")
     clients = [ctx.client() for _ in range(CLIENTS)]
