@@ -201,6 +201,17 @@ def seed_standard(client: httpx.Client) -> Seeded:
         "runs/set-tag",
         {"run_id": baseline, "key": "mlflow.note.content", "value": "First try, plain SGD."},
     )
+    # An MLflow 3 logged model whose source is the run.
+    call(
+        client,
+        "logged-models",
+        {
+            "experiment_id": alpha,
+            "name": "classifier",
+            "model_type": "sklearn",
+            "source_run_id": baseline,
+        },
+    )
 
     for k in range(3):
         start = T0 + (50 + k) * 60_000

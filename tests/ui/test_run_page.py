@@ -42,6 +42,9 @@ def test_details_tab(page: Any, seeded: Seeded, shot: Any) -> None:
     models = page.locator("#models-table tbody tr")
     expect(models.first).to_contain_text("model")
     expect(models.first).to_contain_text("python_function, sklearn")
+    # Logged models of MLflow 3 (logged-models/search by source run) join the list.
+    expect(models.filter(has_text="classifier")).to_contain_text("sklearn")
+    expect(models.filter(has_text="classifier")).to_contain_text(re.compile(r"m-[0-9a-f]{32}"))
 
     # A metric with more than one value gets a line graph, drawn when scrolled into view.
     page.get_by_role("link", name="loss", exact=True).click()
