@@ -363,7 +363,7 @@ class RunStore:
             stmt = stmt.where(stage)
         if condition is not None:
             stmt = stmt.where(filters.run_condition(condition))
-        with self.db.read() as conn:
+        with self.db.read() as conn, paging.cyclic_gc_paused():
             rows = paging.fetch(conn, stmt, ordering, after, limit + 1)
             items = self._attach(conn, [_run_info(r) for r in rows[:limit]])
         token = None
@@ -486,48 +486,37 @@ class RunStore:
         metrics_of = {rid: run.metrics for rid, run in out.items()}
         finite = metric_points.FINITE
         for start in range(0, len(ids), LOAD_CHUNK):
-            chunk = {"ids": ids[start : start + LOAD_CHUNK]}
+            chunk = ids[start : start + LOAD_CHUNK]
             # Rows arrive grouped by run, so the list to append to is looked up only when
             # the run changes (a dict lookup hashes the 32-character id).
             current, params = "", []
-            for rid, key, value in conn.execute(_PARAMS_OF_RUNS, chunk).all():
+            for rid, key, value in _PARAMS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, params = rid, params_of[rid]
                 params.append(Param(key, value))
             current, tags = "", []
-            for rid, key, value in conn.execute(_TAGS_OF_RUNS, chunk).all():
+            for rid, key, value in _TAGS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, tags = rid, tags_of[rid]
                 tags.append(RunTag(key, value))
             current, points = "", []
-            rows = conn.execute(_METRICS_OF_RUNS, chunk).all()
-            for rid, key, value, kind, timestamp, step in rows:
+            for rid, key, value, kind, timestamp, step in _METRICS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, points = rid, metrics_of[rid]
                 if kind != finite:
                     value = metric_points.decode(value, kind)
                 points.append(Metric(key, value, timestamp, step))
-            self._load_inputs(conn, out, chunk["ids"])
-            for r in conn.execute(
-                sa.select(run_model_outputs)
-                .where(run_model_outputs.c.run_uuid.in_(chunk["ids"]))
-                .order_by(run_model_outputs.c.step, run_model_outputs.c.model_id)
-            ):
+            self._load_inputs(conn, out, chunk)
+            for r in _OUTPUTS_OF_RUNS.rows(conn, chunk):
                 out[r.run_uuid].outputs.append(ModelOutput(r.model_id, r.step))
         return list(out.values())
 
     @staticmethod
     def _load_inputs(conn: sa.Connection, out: dict[str, Run], run_ids: list[str]) -> None:
-        rows = conn.execute(
-            sa.select(inputs.c.run_uuid, datasets)
-            .select_from(inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid))
-            .where(inputs.c.run_uuid.in_(run_ids))
-        ).all()
+        rows = _INPUTS_OF_RUNS.rows(conn, run_ids)
         if not rows:
             return
-        tag_rows = conn.execute(
-            sa.select(input_tags).where(input_tags.c.run_uuid.in_(run_ids))
-        ).all()
+        tag_rows = _INPUT_TAGS_OF_RUNS.rows(conn, run_ids)
         by_input: dict[tuple[str, str], list[InputTag]] = {}
         for t in tag_rows:
             by_input.setdefault((t.run_uuid, t.dataset_uuid), []).append(InputTag(t.key, t.value))
@@ -545,23 +534,63 @@ class RunStore:
             )
 
 
-# The entities of a page of runs, by id: statements built once, the ids bound as one
-# expanding parameter (cheaper than coercing every id into its own literal).
-_RUN_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
-_PARAMS_OF_RUNS = sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value).where(
-    run_params.c.run_uuid.in_(_RUN_IDS)
+class _RowsOfRuns:
+    """A SELECT of the rows that belong to a list of runs, sent with the ids as plain
+    driver parameters: SQLAlchemy's expansion of a 1,000-item IN list (a bind name and
+    a placeholder per item, on every call) costs more than the query itself."""
+
+    def __init__(
+        self, query: sa.Select[Any], run_id: sa.Column[Any], order_by: Sequence[str] = ()
+    ) -> None:
+        self.query = query
+        self.run_id = run_id
+        self.order_by = order_by  # columns of run_id's table
+        self.heads: dict[str, tuple[str, str]] = {}  # per dialect: SQL before and after the ids
+
+    def rows(self, conn: sa.Connection, run_ids: Sequence[str]) -> Sequence[Any]:
+        dialect = conn.dialect
+        parts = self.heads.get(dialect.name)
+        if parts is None:
+            quote = dialect.identifier_preparer.quote
+            table = quote(self.run_id.table.name)
+            column = f"{table}.{quote(self.run_id.name)}"
+            head = f"{self.query.compile(dialect=dialect)} WHERE {column} IN ("
+            tail = ")"
+            if self.order_by:
+                tail += " ORDER BY " + ", ".join(f"{table}.{quote(c)}" for c in self.order_by)
+            parts = self.heads[dialect.name] = (head, tail)
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        sql = parts[0] + ", ".join([mark] * len(run_ids)) + parts[1]
+        return conn.exec_driver_sql(sql, tuple(run_ids)).all()
+
+
+_PARAMS_OF_RUNS = _RowsOfRuns(
+    sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value), run_params.c.run_uuid
 )
-_TAGS_OF_RUNS = sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value).where(
-    run_tags.c.run_uuid.in_(_RUN_IDS)
+_TAGS_OF_RUNS = _RowsOfRuns(
+    sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value), run_tags.c.run_uuid
 )
-_METRICS_OF_RUNS = sa.select(
+_METRICS_OF_RUNS = _RowsOfRuns(
+    sa.select(
+        latest_metrics.c.run_uuid,
+        latest_metrics.c.key,
+        latest_metrics.c.value,
+        latest_metrics.c.kind,
+        latest_metrics.c.timestamp,
+        latest_metrics.c.step,
+    ),
     latest_metrics.c.run_uuid,
-    latest_metrics.c.key,
-    latest_metrics.c.value,
-    latest_metrics.c.kind,
-    latest_metrics.c.timestamp,
-    latest_metrics.c.step,
-).where(latest_metrics.c.run_uuid.in_(_RUN_IDS))
+)
+_INPUTS_OF_RUNS = _RowsOfRuns(
+    sa.select(inputs.c.run_uuid, datasets).select_from(
+        inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid)
+    ),
+    inputs.c.run_uuid,
+)
+_INPUT_TAGS_OF_RUNS = _RowsOfRuns(sa.select(input_tags), input_tags.c.run_uuid)
+_OUTPUTS_OF_RUNS = _RowsOfRuns(
+    sa.select(run_model_outputs), run_model_outputs.c.run_uuid, order_by=("step", "model_id")
+)
 
 _INFO_COLUMNS = (
     runs.c.run_uuid,
