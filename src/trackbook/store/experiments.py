@@ -266,7 +266,7 @@ class ExperimentStore:
         if condition is not None:
             stmt = stmt.where(filters.experiment_condition(condition))
         with self.db.read() as conn:
-            rows = paging.fetch(conn, stmt, ordering, after, limit + 1)
+            rows = paging.fetch(conn, lambda _index, _phase: stmt, ordering, after, limit + 1)
             items = self._load(conn, rows[:limit])
         token = None
         if len(rows) > limit:

@@ -12,7 +12,9 @@ satisfies), as in IEEE arithmetic and in MLflow.
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -121,8 +123,22 @@ def _clamped(value: Any) -> Any:
 # -- runs ------------------------------------------------------------------------------------
 
 
-def run_condition(node: Node) -> sa.ColumnElement[bool]:
-    return _run_node(node)[1]
+# Compiled expressions are kept per filter and per order: a search's statement then costs
+# SQLAlchemy little more than a cache lookup, where building it anew took longer than
+# running it. The trees are immutable and safe to share between threads.
+_CACHED = 512
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def run_condition(node: Node, *, run_id: Any = None) -> sa.ColumnElement[bool]:
+    """The WHERE condition of a runs filter.
+
+    ``run_id`` is the column metric, param, tag and dataset conditions are correlated
+    with: ``runs.run_uuid`` by default, or the run id of a sort key's row when a search
+    walks that row's index, so that the database tests a candidate before it reads the
+    candidate's run.
+    """
+    return _RunConditions(runs.c.run_uuid if run_id is None else run_id).node(node)[1]
 
 
 # How expensive a condition is per candidate run, cheapest first. The parts of an AND are
@@ -132,61 +148,64 @@ def run_condition(node: Node) -> sa.ColumnElement[bool]:
 _COLUMN, _LIST, _LOOKUP, _COMPOUND = range(4)
 
 
-def _run_node(node: Node) -> tuple[int, sa.ColumnElement[bool]]:
-    if isinstance(node, Comparison):
-        return _run_comparison(node)
-    parts = sorted((_run_node(p) for p in node.parts), key=lambda part: part[0])
-    if isinstance(node, And):
-        return max(c for c, _ in parts), sa.and_(*(e for _, e in parts))
-    return _COMPOUND, sa.or_(*(e for _, e in parts))
+class _RunConditions:
+    def __init__(self, run_id: Any) -> None:
+        self.run_id = run_id
 
+    def node(self, node: Node) -> tuple[int, sa.ColumnElement[bool]]:
+        if isinstance(node, Comparison):
+            return self.comparison(node)
+        parts = sorted((self.node(p) for p in node.parts), key=lambda part: part[0])
+        if isinstance(node, And):
+            return max(c for c, _ in parts), sa.and_(*(e for _, e in parts))
+        return _COMPOUND, sa.or_(*(e for _, e in parts))
 
-def _run_comparison(cmp: Comparison) -> tuple[int, sa.ColumnElement[bool]]:
-    key, op = cmp.key, cmp.op
-    if key.kind == "attribute":
-        column = RUN_COLUMNS[key.name]
-        if op in ("IS NULL", "IS NOT NULL"):
-            return _COLUMN, _null_test(column, op)
-        value = _whole(cmp.value) if key.name in _INTEGER_RUN_COLUMNS else cmp.value
-        return _COLUMN, compare(column, op, value)
-    if key.kind == "dataset":
-        return _LOOKUP, _dataset_condition(cmp)
-    table = _KEYED_TABLES[key.kind]
-    if key.kind != "metric" and op in ("=", "IN"):
-        # An equality on a param or tag usually picks few runs: the (key, value) index
-        # lists them once, and each candidate run is then a membership test.
-        matching = sa.select(table.c.run_uuid).where(
-            table.c.key == key.name, compare(table.c.value, op, cmp.value)
-        )
-        values = cmp.value if isinstance(cmp.value, tuple) else (cmp.value,)
-        if all(len(str(v).encode()) <= VALUE_INDEX_LENGTH for v in values):
-            # True of every matching row; it lets the database use the index of short
-            # values (a partial index on SQLite and PostgreSQL must be implied by the query).
-            matching = matching.where(
-                sa.func.length(table.c.value) <= sa.literal_column(str(VALUE_INDEX_LENGTH))
+    def comparison(self, cmp: Comparison) -> tuple[int, sa.ColumnElement[bool]]:
+        key, op = cmp.key, cmp.op
+        if key.kind == "attribute":
+            column = RUN_COLUMNS[key.name]
+            if op in ("IS NULL", "IS NOT NULL"):
+                return _COLUMN, _null_test(column, op)
+            value = _whole(cmp.value) if key.name in _INTEGER_RUN_COLUMNS else cmp.value
+            return _COLUMN, compare(column, op, value)
+        if key.kind == "dataset":
+            return _LOOKUP, _dataset_condition(cmp, self.run_id)
+        table = _KEYED_TABLES[key.kind]
+        if key.kind != "metric" and op in ("=", "IN"):
+            # An equality on a param or tag usually picks few runs: the (key, value) index
+            # lists them once, and each candidate run is then a membership test.
+            matching = sa.select(table.c.run_uuid).where(
+                table.c.key == key.name, compare(table.c.value, op, cmp.value)
             )
-        return _LIST, runs.c.run_uuid.in_(matching)
-    match = sa.select(sa.literal(1)).where(
-        table.c.run_uuid == runs.c.run_uuid, table.c.key == key.name
-    )
-    if op == "IS NULL":
-        return _LOOKUP, ~sa.exists(match)
-    if op == "IS NOT NULL":
-        return _LOOKUP, sa.exists(match)
-    if key.kind == "metric":
-        value_test = compare(table.c.value, op, _clamped(cmp.value))
-        if op == "!=":
-            value_test = sa.or_(value_test, table.c.kind == _NAN_KIND)
-    else:
-        value_test = compare(table.c.value, op, cmp.value)
-    return _LOOKUP, sa.exists(match.where(value_test))
+            values = cmp.value if isinstance(cmp.value, tuple) else (cmp.value,)
+            if all(len(str(v).encode()) <= VALUE_INDEX_LENGTH for v in values):
+                # True of every matching row; it lets the database use the index of short
+                # values (a partial index must be implied by the query's conditions).
+                matching = matching.where(
+                    sa.func.length(table.c.value) <= sa.literal_column(str(VALUE_INDEX_LENGTH))
+                )
+            return _LIST, self.run_id.in_(matching)
+        match = sa.select(sa.literal(1)).where(
+            table.c.run_uuid == self.run_id, table.c.key == key.name
+        )
+        if op == "IS NULL":
+            return _LOOKUP, ~sa.exists(match)
+        if op == "IS NOT NULL":
+            return _LOOKUP, sa.exists(match)
+        if key.kind == "metric":
+            value_test = compare(table.c.value, op, _clamped(cmp.value))
+            if op == "!=":
+                value_test = sa.or_(value_test, table.c.kind == _NAN_KIND)
+        else:
+            value_test = compare(table.c.value, op, cmp.value)
+        return _LOOKUP, sa.exists(match.where(value_test))
 
 
-def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
+def _dataset_condition(cmp: Comparison, run_id: Any) -> sa.ColumnElement[bool]:
     match = (
         sa.select(sa.literal(1))
         .select_from(inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid))
-        .where(inputs.c.run_uuid == runs.c.run_uuid)
+        .where(inputs.c.run_uuid == run_id)
     )
     column: Any
     if cmp.key.name == "context":
@@ -208,7 +227,12 @@ def _dataset_condition(cmp: Comparison) -> sa.ColumnElement[bool]:
     return sa.exists(match.where(compare(column, cmp.op, cmp.value)))
 
 
-def run_ordering(order_by: list[OrderBy]) -> Ordering:
+def run_ordering(order_by: Sequence[OrderBy]) -> Ordering:
+    return _run_ordering(tuple(order_by))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _run_ordering(order_by: tuple[OrderBy, ...]) -> Ordering:
     """Runs ordered as asked, then by start_time DESC and run id (MLflow's tie-break).
 
     A metric, param or tag sort joins that key's row. Runs without the key come after
@@ -252,10 +276,14 @@ def run_ordering(order_by: list[OrderBy]) -> Ordering:
         terms.append(SortTerm(runs.c.start_time, False, "int"))
     if "run_id" not in ordered:
         terms.append(SortTerm(runs.c.run_uuid, True, "str"))
+    first_run_id = joins[0][0].c.run_uuid if joins else None
     return Ordering(
         _joined(joins, first_inner=False),
         terms,
-        [Phase(_joined(joins, first_inner=inner), cond) for cond, inner in phases],
+        [
+            Phase(_joined(joins, first_inner=inner), cond, first_run_id if inner else None)
+            for cond, inner in phases
+        ],
     )
 
 
@@ -294,7 +322,7 @@ def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
     return compare(column, op, value)
 
 
-def experiment_ordering(order_by: list[OrderBy]) -> Ordering:
+def experiment_ordering(order_by: Sequence[OrderBy]) -> Ordering:
     """Newest first by default (then id ASC, as MLflow); otherwise as asked, then id DESC."""
     if not order_by:
         return Ordering(

@@ -18,7 +18,7 @@ import binascii
 import contextlib
 import gc
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,10 +87,13 @@ class SortTerm:
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """The rows of one bucket: where they come from and the condition that picks them."""
+    """The rows of one bucket: where they come from and the condition that picks them.
+    ``run_id`` is the run id column of the sort key's row when that row is inner-joined:
+    the database then walks its index, and filters should test candidates through it."""
 
     source: Any
     condition: Any
+    run_id: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +116,13 @@ class Ordering:
         terms = self.terms if phase is None else self.terms[1:]
         return [t.clause() for t in terms]
 
-    def columns(self) -> list[Any]:
-        return [t.expr.label(f"sort_{i}") for i, t in enumerate(self.terms)]
+    def columns(self, phase: int | None = None) -> list[Any]:
+        """The sort values to select; within a phase the bucket is a constant (reading it
+        from the row would cost a table lookup that the index walk otherwise avoids)."""
+        exprs = [t.expr for t in self.terms]
+        if phase is not None:
+            exprs[0] = sa.literal(phase)
+        return [e.label(f"sort_{i}") for i, e in enumerate(exprs)]
 
 
 def fingerprint(*parts: object) -> str:
@@ -178,13 +186,18 @@ def _checked(term: SortTerm, value: Any) -> Any:
 
 
 def fetch(
-    conn: sa.Connection, stmt: Any, ordering: Ordering, after: Sequence[Any] | None, count: int
+    conn: sa.Connection,
+    build: Callable[[int | None, Phase | None], Any],
+    ordering: Ordering,
+    after: Sequence[Any] | None,
+    count: int,
 ) -> list[Any]:
-    """Up to ``count`` rows of ``stmt`` (a SELECT of ``ordering.columns()`` among others,
-    without a FROM of its own) that come after the row whose sort values are ``after``
-    (from the start if None)."""
+    """Up to ``count`` rows that come after the row whose sort values are ``after`` (from
+    the start if None). ``build(index, phase)`` makes the SELECT (with
+    ``ordering.columns(index)`` among its columns, its WHERE, but no FROM) of a phase, or
+    of the whole order (None, None)."""
     if not ordering.phases:
-        stmt = stmt.select_from(ordering.source)
+        stmt = build(None, None).select_from(ordering.source)
         if after is not None:
             stmt = stmt.where(keyset_condition(ordering.terms, after))
         return list(conn.execute(stmt.order_by(*ordering.clauses()).limit(count)).all())
@@ -192,12 +205,12 @@ def fetch(
     if not 0 <= first < len(ordering.phases):
         raise _bad_token()
     rows: list[Any] = []
-    for phase in range(first, len(ordering.phases)):
-        query = stmt.select_from(ordering.phases[phase].source)
-        query = query.where(ordering.phases[phase].condition)
-        if after is not None and phase == first:
+    for index in range(first, len(ordering.phases)):
+        phase = ordering.phases[index]
+        query = build(index, phase).select_from(phase.source).where(phase.condition)
+        if after is not None and index == first:
             query = query.where(keyset_condition(ordering.terms[1:], after[1:]))
-        query = query.order_by(*ordering.clauses(phase)).limit(count - len(rows))
+        query = query.order_by(*ordering.clauses(index)).limit(count - len(rows))
         rows += conn.execute(query).all()
         if len(rows) >= count:
             break

@@ -348,28 +348,38 @@ class RunStore:
         stage = stage_condition(runs.c.lifecycle_stage, run_view_type)
         condition = parse_run_filter(filter_string)
         ordering = filters.run_ordering(parse_run_order_by(order_by))
-        scope = paging.fingerprint(
+        search_id = paging.fingerprint(
             "runs", eids, filter_string or "", list(order_by or []), run_view_type
         )
-        after = paging.decode_cursor(page_token, scope, ordering.terms)
+        after = paging.decode_cursor(page_token, search_id, ordering.terms)
         if not eids:
             return Page([], None)
-        stmt = sa.select(*_INFO_COLUMNS, *ordering.columns())
-        if len(eids) == 1:
-            stmt = stmt.where(runs.c.experiment_id == eids[0])
-        else:
-            stmt = stmt.where(runs.c.experiment_id.in_(eids))
+        in_scope = [
+            runs.c.experiment_id == eids[0] if len(eids) == 1 else runs.c.experiment_id.in_(eids)
+        ]
         if stage is not None:
-            stmt = stmt.where(stage)
-        if condition is not None:
-            stmt = stmt.where(filters.run_condition(condition))
+            in_scope.append(stage)
         with self.db.read() as conn, paging.cyclic_gc_paused():
-            rows = paging.fetch(conn, stmt, ordering, after, limit + 1)
+            walk_sort_index = bool(ordering.phases) and _walk_sort_index(conn, in_scope)
+
+            def build(index: int | None, phase: paging.Phase | None) -> Any:
+                """The SELECT of a phase: filters tested through the sort row while its
+                index is walked (and, on SQLite, the scope kept from driving the plan)."""
+                sort_row_id = None if phase is None else phase.run_id
+                where = in_scope
+                if sort_row_id is not None and walk_sort_index:
+                    where = _not_indexable(eids, run_view_type)
+                stmt = sa.select(*_INFO_COLUMNS, *ordering.columns(index)).where(*where)
+                if condition is None:
+                    return stmt
+                return stmt.where(filters.run_condition(condition, run_id=sort_row_id))
+
+            rows = paging.fetch(conn, build, ordering, after, limit + 1)
             items = self._attach(conn, [_run_info(r) for r in rows[:limit]])
         token = None
         if len(rows) > limit:
             last = tuple(rows[limit - 1])[len(_INFO_COLUMNS) :]
-            token = paging.encode_cursor(scope, paging.cursor_values(ordering.terms, last))
+            token = paging.encode_cursor(search_id, paging.cursor_values(ordering.terms, last))
         return Page(items, token)
 
     # -- validation ----------------------------------------------------------
@@ -591,6 +601,39 @@ _INPUT_TAGS_OF_RUNS = _RowsOfRuns(sa.select(input_tags), input_tags.c.run_uuid)
 _OUTPUTS_OF_RUNS = _RowsOfRuns(
     sa.select(run_model_outputs), run_model_outputs.c.run_uuid, order_by=("step", "model_id")
 )
+
+#: From how many runs in scope on, SQLite walks the sort key's index (see _walk_sort_index).
+SORTED_WALK_MIN_RUNS = 2000
+
+
+def _walk_sort_index(conn: sa.Connection, in_scope: list[Any]) -> bool:
+    """Whether to make SQLite walk the sort key's (key, value) index rather than the runs
+    of the experiments searched.
+
+    PostgreSQL and MySQL know from their statistics how many runs an experiment has and
+    choose themselves. SQLite does not: it assumes a handful and would read every run of
+    a 100,000-run experiment to sort them, where walking the index in order stops after
+    one page. Below SORTED_WALK_MIN_RUNS runs in scope, reading them all is cheap and
+    safe (the sort key may belong to many runs of other experiments); from there on, the
+    index walk wins. Counting up to the threshold reads at most that many index entries.
+    """
+    if conn.dialect.name != "sqlite":
+        return False
+    probe = sa.select(sa.literal(1)).select_from(runs).where(*in_scope)
+    counted = sa.select(sa.func.count()).select_from(probe.limit(SORTED_WALK_MIN_RUNS).subquery())
+    return bool(conn.execute(counted).scalar_one() >= SORTED_WALK_MIN_RUNS)
+
+
+def _not_indexable(eids: list[int], view_type: str) -> list[Any]:
+    """The scope of a search written so that SQLite cannot use an index for it (``x + 0``
+    and ``x || ''`` mean x but match no index), which leaves it the sort key's index."""
+    experiment = runs.c.experiment_id + 0
+    scope = [experiment == eids[0] if len(eids) == 1 else experiment.in_(eids)]
+    stage = stage_condition(runs.c.lifecycle_stage.concat(""), view_type)
+    if stage is not None:
+        scope.append(stage)
+    return scope
+
 
 _INFO_COLUMNS = (
     runs.c.run_uuid,

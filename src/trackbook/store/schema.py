@@ -93,7 +93,8 @@ sa.Index(
     runs.c.run_uuid,
 )
 
-# A search's equality on a param or tag value lists the matching runs from these. Only
+# A search's equality on a param or tag value lists the matching runs from these (the
+# run id makes the list an index-only read). Only
 # values of up to VALUE_INDEX_LENGTH characters are indexed (a PostgreSQL index entry
 # must fit in a third of a page; MySQL indexes a TEXT prefix): searches for longer
 # values read the key's rows instead.
@@ -120,7 +121,7 @@ params = sa.Table(
     sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
     sa.Column("value", _TEXT, nullable=False),
     sa.Index("ix_params_key", "key"),
-    sa.Index("ix_params_key_value", "key", "value", **_value_index()),
+    sa.Index("ix_params_key_value", "key", "value", "run_uuid", **_value_index()),
     **_MYSQL,
 )
 
@@ -131,7 +132,7 @@ tags = sa.Table(
     sa.Column("key", sa.String(KEY_LENGTH), primary_key=True),
     sa.Column("value", _TEXT, nullable=False),
     sa.Index("ix_tags_key", "key"),
-    sa.Index("ix_tags_key_value", "key", "value", **_value_index()),
+    sa.Index("ix_tags_key_value", "key", "value", "run_uuid", **_value_index()),
     **_MYSQL,
 )
 
