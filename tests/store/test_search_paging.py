@@ -253,3 +253,50 @@ def test_a_page_of_many_runs_loads_in_chunks(store: Store, monkeypatch: pytest.M
     page = store.runs.search([eid])
     assert [r.info.run_id for r in page.items] == ids[::-1]
     assert [r.params[0].value for r in page.items] == [str(i) for i in range(6, -1, -1)]
+
+
+# -- filters and orderings together ------------------------------------------------------
+
+COMBINED_FILTERS = [
+    "metrics.acc > 0.2",
+    "metrics.acc != 0.1",
+    "params.model = 'resnet'",
+    "params.model IN ('vit', 'mlp') AND metrics.acc < 0.2",
+    "params.opt IS NULL",
+    "tags.team = 'a' AND params.model = 'vit'",
+    "params.model = 'mlp' OR metrics.acc < 0.03",
+    "dataset.name = 'mnist' OR tags.pattern LIKE '50%'",
+    "attributes.status != 'FINISHED'",
+]
+COMBINED_ORDERINGS = [
+    (),
+    ("metrics.acc DESC",),
+    ("metrics.loss ASC",),
+    ("params.opt ASC",),
+    ("params.model ASC", "metrics.acc DESC"),
+    ("attributes.end_time DESC",),
+]
+
+
+@pytest.mark.parametrize("text", COMBINED_FILTERS)
+@pytest.mark.parametrize("walk_index_from", [None, 1])
+def test_filters_keep_the_order(
+    seeded: Seeded, text: str, walk_index_from: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A filtered search returns the unfiltered order restricted to the matching runs, for
+    every ordering, also when SQLite is made to walk the sort key's index (which it does
+    for experiments of SORTED_WALK_MIN_RUNS runs or more)."""
+    from trackbook.store import runs as run_store
+
+    if walk_index_from is not None:
+        monkeypatch.setattr(run_store, "SORTED_WALK_MIN_RUNS", walk_index_from)
+    matching = set(
+        seeded.numbers(seeded.store.runs.search([seeded.experiment_id], filter_string=text).items)
+    )
+    assert matching, "each case should match some runs"
+    for order_by in COMBINED_ORDERINGS:
+        found = walk(
+            seeded.store, [seeded.experiment_id], 3, filter_string=text, order_by=list(order_by)
+        )
+        expected = [i for i in expected_order(seeded, order_by) if i in matching]
+        assert seeded.numbers(found) == expected, order_by
