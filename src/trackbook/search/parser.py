@@ -20,6 +20,7 @@ field and the column where the text went wrong, e.g.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from trackbook.errors import InvalidParameter
@@ -301,7 +302,9 @@ def _number(text: str, *, as_float: bool) -> int | float:
     return float(text)
 
 
+@functools.lru_cache(maxsize=512)
 def _parse_filter(text: str | None, field: str, vocabulary: Vocabulary) -> Node | None:
+    """Parses are kept (the trees are immutable): a UI or a script repeats its searches."""
     if text is None or not text.strip():
         return None
     return FilterParser(field, text, vocabulary).parse_filter()

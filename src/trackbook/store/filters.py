@@ -299,6 +299,7 @@ def _joined(joins: list[tuple[Any, Any]], *, first_inner: bool) -> Any:
 # -- experiments ----------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=_CACHED)
 def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
     if isinstance(node, And):
         return sa.and_(*(experiment_condition(p) for p in node.parts))
@@ -323,6 +324,11 @@ def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
 
 
 def experiment_ordering(order_by: Sequence[OrderBy]) -> Ordering:
+    return _experiment_ordering(tuple(order_by))
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _experiment_ordering(order_by: tuple[OrderBy, ...]) -> Ordering:
     """Newest first by default (then id ASC, as MLflow); otherwise as asked, then id DESC."""
     if not order_by:
         return Ordering(
