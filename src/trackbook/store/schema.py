@@ -45,6 +45,15 @@ experiments = sa.Table(
     sa.UniqueConstraint("active_name", name="uq_experiments_active_name"),
     sa.Index("ix_experiments_name", "name"),
     sa.Index("ix_experiments_stage_creation", "lifecycle_stage", "creation_time"),
+    # Name searches (``name LIKE 'prefix%'``) among active or deleted experiments: a range
+    # of this index. PostgreSQL needs the pattern operator class for LIKE unless the
+    # database's collation is "C".
+    sa.Index(
+        "ix_experiments_stage_name",
+        "lifecycle_stage",
+        "name",
+        postgresql_ops={"name": "varchar_pattern_ops"},
+    ),
     **_MYSQL,
 )
 
