@@ -300,3 +300,30 @@ def test_filters_keep_the_order(
         )
         expected = [i for i in expected_order(seeded, order_by) if i in matching]
         assert seeded.numbers(found) == expected, order_by
+
+
+@pytest.mark.parametrize("view", ["ACTIVE_ONLY", "ALL", "DELETED_ONLY"])
+def test_index_walk_across_experiments_and_views(
+    seeded: Seeded, view: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walking the sort key's index (SQLite, large experiments) finds what reading the
+    runs finds, for several experiments and every view type."""
+    from trackbook.store import runs as run_store
+
+    both = [seeded.experiment_id, seeded.other_experiment_id]
+
+    def ids(walk_from: int) -> list[str]:
+        monkeypatch.setattr(run_store, "SORTED_WALK_MIN_RUNS", walk_from)
+        found = walk(
+            seeded.store,
+            both,
+            4,
+            order_by=["metrics.acc DESC", "params.model"],
+            filter_string="params.model IN ('resnet', 'vit') OR metrics.acc > 0.25",
+            run_view_type=view,
+        )
+        return [r.info.run_id for r in found]
+
+    read_runs = ids(10**9)
+    assert read_runs == ids(1)
+    assert read_runs, "the case should match some runs"
