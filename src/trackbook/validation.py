@@ -94,4 +94,5 @@ def check_metric_value(field: str, value: object) -> float:
             return float(value)
         except ValueError:
             pass
-    raise InvalidParameter(f"{field}: expected a number, got {value!r}")
+    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+    raise InvalidParameter(f"{field}: expected a number, got {shown}")

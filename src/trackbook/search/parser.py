@@ -27,10 +27,8 @@ from trackbook.errors import InvalidParameter
 from trackbook.search.ast import And, Comparison, Key, KeyKind, Node, Op, Or, OrderBy, Scalar
 from trackbook.search.keys import (
     EXPERIMENTS,
-    NUMBER,
     PREFIXES,
     RUNS,
-    STRING,
     KeyType,
     UnknownKey,
     Vocabulary,
@@ -347,23 +345,6 @@ def parse_experiment_order_by(
 ) -> list[OrderBy]:
     return _parse_order_by(clauses, field, EXPERIMENTS)
 
-
-class _Parser(FilterParser):
-    """The older hook-style interface (``resolve`` / ``is_numeric`` overridden by a subclass),
-    kept while store code written against it moves to a :class:`Vocabulary`."""
-
-    def __init__(self, field: str, text: str, target: str = "") -> None:
-        super().__init__(field, text, RUNS if target == "run" else EXPERIMENTS)
-        self.target = target
-
-    def is_numeric(self, key: Key) -> bool:
-        return self.vocabulary.key_type(key) is NUMBER
-
-    def key_type(self, key: Key) -> KeyType:
-        return NUMBER if self.is_numeric(key) else STRING
-
-
-_Token = Token
 
 __all__ = [
     "FilterParser",

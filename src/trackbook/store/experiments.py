@@ -17,7 +17,7 @@ from trackbook.store import filters, paging
 from trackbook.store.engine import Database
 from trackbook.store.schema import experiment_tags, experiments, runs
 
-DEFAULT_EXPERIMENT_ID = "0"
+DEFAULT_EXPERIMENT_ID = 0
 DEFAULT_EXPERIMENT_NAME = "Default"
 DEFAULT_SEARCH_PAGE = 1000
 MAX_SEARCH_PAGE = 3000
@@ -56,7 +56,9 @@ class ExperimentStore:
         """Create the Default experiment (id 0) if it is missing."""
         with self.db.write() as conn:
             found = conn.execute(
-                sa.select(experiments.c.experiment_id).where(experiments.c.experiment_id == 0)
+                sa.select(experiments.c.experiment_id).where(
+                    experiments.c.experiment_id == DEFAULT_EXPERIMENT_ID
+                )
             ).first()
             if found is not None:
                 return
@@ -73,10 +75,12 @@ class ExperimentStore:
             ).first()
             conn.execute(
                 experiments.insert().values(
-                    experiment_id=0,
+                    experiment_id=DEFAULT_EXPERIMENT_ID,
                     name=DEFAULT_EXPERIMENT_NAME,
                     active_name=None if name_taken else DEFAULT_EXPERIMENT_NAME,
-                    artifact_location=join_location(self.default_artifact_root, "0"),
+                    artifact_location=join_location(
+                        self.default_artifact_root, str(DEFAULT_EXPERIMENT_ID)
+                    ),
                     lifecycle_stage=ACTIVE if not name_taken else DELETED,
                     creation_time=now,
                     last_update_time=now,
@@ -130,7 +134,7 @@ class ExperimentStore:
         eid = parse_experiment_id(experiment_id)
         new_name = validation.check_experiment_name("new_name", new_name)
         with self.db.write() as conn:
-            row = self._require_active(conn, eid, "restore it before renaming")
+            row = require_active_experiment(conn, eid, "restore it before renaming")
             if row.name == new_name:
                 return
             self._require_free_name(conn, new_name)
@@ -144,7 +148,7 @@ class ExperimentStore:
     def delete(self, experiment_id: object) -> None:
         """Soft-delete the experiment and its active runs."""
         eid = parse_experiment_id(experiment_id)
-        if eid == 0:
+        if eid == DEFAULT_EXPERIMENT_ID:
             raise InvalidParameter("experiment_id: the Default experiment (0) cannot be deleted")
         with self.db.write() as conn:
             row = self._row(conn, eid)
@@ -196,7 +200,7 @@ class ExperimentStore:
         eid = parse_experiment_id(experiment_id)
         (row,) = self._tag_rows([ExperimentTag(key, value)], prefix="")
         with self.db.write() as conn:
-            self._require_active(conn, eid, "tags can only be set on active experiments")
+            require_active_experiment(conn, eid, "tags can only be set on active experiments")
             updated = conn.execute(
                 experiment_tags.update()
                 .where(experiment_tags.c.experiment_id == eid, experiment_tags.c.key == key)
@@ -213,7 +217,7 @@ class ExperimentStore:
     def delete_tag(self, experiment_id: object, key: str) -> None:
         eid = parse_experiment_id(experiment_id)
         with self.db.write() as conn:
-            self._require_active(conn, eid, "tags can only be deleted on active experiments")
+            require_active_experiment(conn, eid, "tags can only be deleted on active experiments")
             deleted = conn.execute(
                 experiment_tags.delete().where(
                     experiment_tags.c.experiment_id == eid, experiment_tags.c.key == key
@@ -281,12 +285,6 @@ class ExperimentStore:
             raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
         return row
 
-    def _require_active(self, conn: sa.Connection, eid: int, why: str) -> Any:
-        row = self._row(conn, eid)
-        if row.lifecycle_stage != ACTIVE:
-            raise InvalidParameter(f"experiment_id: experiment {eid} is deleted; {why}")
-        return row
-
     def _require_free_name(self, conn: sa.Connection, name: str) -> None:
         taken = conn.execute(
             sa.select(experiments.c.experiment_id).where(experiments.c.active_name == name)
@@ -333,6 +331,16 @@ class ExperimentStore:
             )
             for r in rows
         ]
+
+
+def require_active_experiment(conn: sa.Connection, eid: int, why: str) -> Any:
+    """The experiment's row, or a field-named error if it is missing or deleted."""
+    row = conn.execute(sa.select(experiments).where(experiments.c.experiment_id == eid)).first()
+    if row is None:
+        raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
+    if row.lifecycle_stage != ACTIVE:
+        raise InvalidParameter(f"experiment_id: experiment {eid} is deleted; {why}")
+    return row
 
 
 @contextlib.contextmanager

@@ -90,9 +90,6 @@ def compare(column: Any, op: Op | str, value: Any) -> sa.ColumnElement[bool]:
     raise InvalidParameter(f"filter: unsupported operator {op!r}")
 
 
-_compare = compare  # the name store code used before this module had a public one
-
-
 def like_pattern(pattern: str) -> str:
     """Backslash escapes ``%``, ``_`` and itself; a dangling one at the end means itself
     (PostgreSQL would reject the pattern otherwise)."""

@@ -23,10 +23,15 @@ from trackbook.search.ast import And, Comparison, Node, Or
 from trackbook.search.keys import NUMBER, STRING
 from trackbook.store import paging
 from trackbook.store.engine import Database
-from trackbook.store.experiments import join_location, now_ms, parse_experiment_id
+from trackbook.store.experiments import (
+    join_location,
+    now_ms,
+    parse_experiment_id,
+    require_active_experiment,
+)
+from trackbook.store.filters import compare
 from trackbook.store.run_names import random_run_name
 from trackbook.store.schema import (
-    experiments,
     logged_model_params,
     logged_model_tags,
     logged_models,
@@ -98,18 +103,9 @@ class LoggedModelStore:
         model_id = "m-" + uuid.uuid4().hex
         now = now_ms()
         with self.db.write() as conn:
-            exp = conn.execute(
-                sa.select(experiments.c.artifact_location, experiments.c.lifecycle_stage).where(
-                    experiments.c.experiment_id == eid
-                )
-            ).first()
-            if exp is None:
-                raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
-            if exp.lifecycle_stage != ACTIVE:
-                raise InvalidParameter(
-                    f"experiment_id: experiment {eid} is deleted; models can only be logged to"
-                    " active experiments"
-                )
+            exp = require_active_experiment(
+                conn, eid, "models can only be logged to active experiments"
+            )
             conn.execute(
                 logged_models.insert().values(
                     model_id=model_id,
@@ -412,7 +408,7 @@ def _comparison(cmp: Comparison) -> sa.ColumnElement[bool]:
             return column.is_(None)
         if op == "IS NOT NULL":
             return column.is_not(None)
-        return _compare(column, op, value)
+        return compare(column, op, value)
     table = logged_model_params if key.kind == "param" else logged_model_tags
     exists = sa.select(sa.literal(1)).where(
         table.c.model_id == logged_models.c.model_id, table.c.key == key.name
@@ -421,27 +417,8 @@ def _comparison(cmp: Comparison) -> sa.ColumnElement[bool]:
         return ~exists.exists()
     if op == "IS NOT NULL":
         return exists.exists()
-    return exists.where(_compare(table.c.value, op, value)).exists()
+    return exists.where(compare(table.c.value, op, value)).exists()
 
-
-def _compare(column: Any, op: str, value: Any) -> sa.ColumnElement[bool]:
-    if op in _OPERATORS:
-        return _OPERATORS[op](column, value)
-    raise InvalidParameter(f"filter: operator {op} is not supported for logged models")
-
-
-_OPERATORS: dict[str, Any] = {
-    "=": lambda c, v: c == v,
-    "!=": lambda c, v: c != v,
-    ">": lambda c, v: c > v,
-    ">=": lambda c, v: c >= v,
-    "<": lambda c, v: c < v,
-    "<=": lambda c, v: c <= v,
-    "LIKE": lambda c, v: c.like(v),
-    "ILIKE": lambda c, v: c.ilike(v),
-    "IN": lambda c, v: c.in_(list(v)),
-    "NOT IN": lambda c, v: c.not_in(list(v)),
-}
 
 _ORDER_COLUMNS: dict[str, Any] = {**_STRING_ATTRIBUTES, **_NUMERIC_ATTRIBUTES}
 

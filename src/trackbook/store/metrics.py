@@ -178,16 +178,6 @@ def _row_to_metric(row: Any, with_run: bool = False) -> Metric:
     )
 
 
-def latest_for_runs(conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, list[Metric]]:
-    out: dict[str, list[Metric]] = {rid: [] for rid in run_ids}
-    if not run_ids:
-        return out
-    stmt = sa.select(latest_metrics).where(latest_metrics.c.run_uuid.in_(run_ids))
-    for row in conn.execute(stmt):
-        out[row.run_uuid].append(_row_to_metric(row))
-    return out
-
-
 def _require_run(conn: sa.Connection, run_id: str) -> None:
     found = conn.execute(sa.select(runs.c.run_uuid).where(runs.c.run_uuid == run_id)).first()
     if found is None:

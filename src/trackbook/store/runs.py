@@ -31,7 +31,13 @@ from trackbook.search import parse_run_filter, parse_run_order_by
 from trackbook.store import filters, paging
 from trackbook.store import metrics as metric_points
 from trackbook.store.engine import Database
-from trackbook.store.experiments import join_location, now_ms, parse_experiment_id, stage_condition
+from trackbook.store.experiments import (
+    join_location,
+    now_ms,
+    parse_experiment_id,
+    require_active_experiment,
+    stage_condition,
+)
 from trackbook.store.quotas import Quotas
 from trackbook.store.run_names import random_run_name
 from trackbook.store.schema import (
@@ -97,18 +103,9 @@ class RunStore:
         validation.check_length("user_id", user, validation.MAX_USER_ID_LENGTH)
         run_id = uuid.uuid4().hex
         with self.db.write() as conn:
-            exp = conn.execute(
-                sa.select(experiments.c.artifact_location, experiments.c.lifecycle_stage).where(
-                    experiments.c.experiment_id == eid
-                )
-            ).first()
-            if exp is None:
-                raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
-            if exp.lifecycle_stage != ACTIVE:
-                raise InvalidParameter(
-                    f"experiment_id: experiment {eid} is deleted; runs can only be created in"
-                    " active experiments"
-                )
+            exp = require_active_experiment(
+                conn, eid, "runs can only be created in active experiments"
+            )
             self.quotas.check_new_run(conn, eid)
             self.quotas.check_tags(conn, run_id, tag_map)
             info = RunInfo(

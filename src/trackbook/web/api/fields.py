@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from trackbook import validation
 from trackbook.errors import InvalidParameter
 
 _MISSING = object()
@@ -74,16 +75,7 @@ class Fields:
         value = self._get(key, required)
         if value is None:
             return None
-        if isinstance(value, bool):
-            raise InvalidParameter(f"{self.name(key)}: expected a number, got a boolean")
-        if isinstance(value, (int, float)):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise InvalidParameter(f"{self.name(key)}: expected a number, got {_short(value)}")
+        return validation.check_metric_value(self.name(key), value)
 
     def boolean(self, key: str, *, required: bool = False) -> bool | None:
         value = self._get(key, required)
