@@ -109,6 +109,17 @@ class Run:
 
 
 @dataclass(slots=True)
+class RunRecord:
+    """A run as the API sends it: ``data_json`` holds its latest metrics, params and tags
+    already as MLflow's ``RunData`` JSON, the way the store keeps it (store/run_data.py)."""
+
+    info: RunInfo
+    data_json: str
+    inputs: list[DatasetInput] = field(default_factory=list)
+    outputs: list[ModelOutput] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Page(Generic[T]):
     """One page of a listing and the token of the next (None when this is the last)."""
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import orjson
 import sqlalchemy as sa
@@ -25,10 +25,11 @@ from trackbook.models import (
     Param,
     Run,
     RunInfo,
+    RunRecord,
     RunTag,
 )
 from trackbook.search import parse_run_filter, parse_run_order_by
-from trackbook.store import filters, paging
+from trackbook.store import filters, paging, run_data
 from trackbook.store import metrics as metric_points
 from trackbook.store.engine import Database
 from trackbook.store.experiments import (
@@ -39,18 +40,20 @@ from trackbook.store.experiments import (
     stage_condition,
 )
 from trackbook.store.quotas import Quotas
+from trackbook.store.run_data import METRICS_OF_RUNS, PARAMS_OF_RUNS, TAGS_OF_RUNS, RowsOfRuns
 from trackbook.store.run_names import random_run_name
 from trackbook.store.schema import (
     datasets,
     experiments,
     input_tags,
     inputs,
-    latest_metrics,
     run_model_outputs,
     runs,
 )
 from trackbook.store.schema import params as run_params
 from trackbook.store.schema import tags as run_tags
+
+T = TypeVar("T")
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -119,6 +122,7 @@ class RunStore:
                 artifact_uri=join_location(exp.artifact_location, run_id, "artifacts"),
                 lifecycle_stage=ACTIVE,
             )
+            document = run_data.encode((), (), [(run_id, t.key, t.value) for t in tag_map.values()])
             conn.execute(
                 runs.insert().values(
                     run_uuid=run_id,
@@ -130,6 +134,7 @@ class RunStore:
                     end_time=None,
                     artifact_uri=info.artifact_uri,
                     lifecycle_stage=ACTIVE,
+                    data_json=document,
                 )
             )
             conn.execute(
@@ -165,6 +170,7 @@ class RunStore:
                 conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
             if run_name:
                 self._write_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
+                run_data.refresh(conn, run_id)
             return self._infos(conn, [run_id])[run_id]
 
     def delete(self, run_id: str) -> None:
@@ -222,6 +228,8 @@ class RunStore:
                     conn, run_id, Counter(m.key for m in checked_metrics)
                 )
                 metric_points.insert_points(self.db, conn, run_id, checked_metrics)
+            if checked_params or checked_tags or checked_metrics:
+                run_data.refresh(conn, run_id)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
         self.log_batch(run_id, metrics=[metric])
@@ -240,6 +248,7 @@ class RunStore:
             )
             if deleted.rowcount == 0:
                 raise ResourceDoesNotExist(f"key: run '{run_id}' has no tag {key!r}")
+            run_data.refresh(conn, run_id)
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         checked = [_check_dataset_input(f"datasets[{i}]", d) for i, d in enumerate(dataset_inputs)]
@@ -308,6 +317,7 @@ class RunStore:
             self._write_tags(
                 conn, run_id, [RunTag(MODEL_HISTORY_TAG, orjson.dumps(history).decode())]
             )
+            run_data.refresh(conn, run_id)
 
     # -- reads ---------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -316,6 +326,14 @@ class RunStore:
         if not loaded:
             raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
         return loaded[0]
+
+    def get_record(self, run_id: str) -> RunRecord:
+        """The run as the API sends it: its data as the stored JSON document."""
+        with self.db.read() as conn:
+            rows = conn.execute(sa.select(*_RECORD_COLUMNS).where(runs.c.run_uuid == run_id)).all()
+            if not rows:
+                raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
+            return self._records(conn, rows)[0]
 
     def search(
         self,
@@ -333,6 +351,51 @@ class RunStore:
         page's end by the keyset in ``page_token``) and one per entity type for their
         params, tags, metrics and inputs. See docs/search.md.
         """
+        return self._search(
+            experiment_ids,
+            filter_string,
+            run_view_type,
+            max_results,
+            order_by,
+            page_token,
+            _INFO_COLUMNS,
+            lambda conn, rows: self._attach(conn, [_run_info(r) for r in rows]),
+        )
+
+    def search_records(
+        self,
+        experiment_ids: Sequence[object],
+        *,
+        filter_string: str | None = None,
+        run_view_type: str = "ACTIVE_ONLY",
+        max_results: int | None = None,
+        order_by: list[str] | None = None,
+        page_token: str | None = None,
+    ) -> Page[RunRecord]:
+        """:meth:`search` for the API: each run's data is its stored JSON document, so a
+        page is one row per run rather than one per param, tag and metric."""
+        return self._search(
+            experiment_ids,
+            filter_string,
+            run_view_type,
+            max_results,
+            order_by,
+            page_token,
+            _RECORD_COLUMNS,
+            self._records,
+        )
+
+    def _search(
+        self,
+        experiment_ids: Sequence[object],
+        filter_string: str | None,
+        run_view_type: str,
+        max_results: int | None,
+        order_by: list[str] | None,
+        page_token: str | None,
+        columns: Sequence[Any],
+        materialize: Callable[[sa.Connection, Sequence[Any]], list[T]],
+    ) -> Page[T]:
         limit = paging.page_size("max_results", max_results, DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE)
         if len(experiment_ids) > MAX_SEARCH_EXPERIMENTS:
             raise InvalidParameter(
@@ -366,16 +429,16 @@ class RunStore:
                 where = in_scope
                 if sort_row_id is not None and walk_sort_index:
                     where = _not_indexable(eids, run_view_type)
-                stmt = sa.select(*_INFO_COLUMNS, *ordering.columns(index)).where(*where)
+                stmt = sa.select(*columns, *ordering.columns(index)).where(*where)
                 if condition is None:
                     return stmt
                 return stmt.where(filters.run_condition(condition, run_id=sort_row_id))
 
             rows = paging.fetch(conn, build, ordering, after, limit + 1)
-            items = self._attach(conn, [_run_info(r) for r in rows[:limit]])
+            items = materialize(conn, rows[:limit])
         token = None
         if len(rows) > limit:
-            last = tuple(rows[limit - 1])[len(_INFO_COLUMNS) :]
+            last = tuple(rows[limit - 1])[len(columns) :]
             token = paging.encode_cursor(search_id, paging.cursor_values(ordering.terms, last))
         return Page(items, token)
 
@@ -497,17 +560,17 @@ class RunStore:
             # Rows arrive grouped by run, so the list to append to is looked up only when
             # the run changes (a dict lookup hashes the 32-character id).
             current, params = "", []
-            for rid, key, value in _PARAMS_OF_RUNS.rows(conn, chunk):
+            for rid, key, value in PARAMS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, params = rid, params_of[rid]
                 params.append(Param(key, value))
             current, tags = "", []
-            for rid, key, value in _TAGS_OF_RUNS.rows(conn, chunk):
+            for rid, key, value in TAGS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, tags = rid, tags_of[rid]
                 tags.append(RunTag(key, value))
             current, points = "", []
-            for rid, key, value, kind, timestamp, step in _METRICS_OF_RUNS.rows(conn, chunk):
+            for rid, key, value, kind, timestamp, step in METRICS_OF_RUNS.rows(conn, chunk):
                 if rid != current:
                     current, points = rid, metrics_of[rid]
                 if kind != finite:
@@ -518,8 +581,32 @@ class RunStore:
                 out[r.run_uuid].outputs.append(ModelOutput(r.model_id, r.step))
         return list(out.values())
 
+    def _records(self, conn: sa.Connection, rows: Sequence[Any]) -> list[RunRecord]:
+        """Records from rows that start with the _RECORD_COLUMNS; runs whose row keeps no
+        document (too large) get one built from their child rows."""
+        out: dict[str, RunRecord] = {}
+        missing = []
+        for r in rows:
+            document = r[len(_INFO_COLUMNS)]
+            record = out[r[0]] = RunRecord(_run_info(r), document)
+            if document is None:
+                missing.append(record.info.run_id)
+        for start in range(0, len(missing), LOAD_CHUNK):
+            chunk = missing[start : start + LOAD_CHUNK]
+            for rid, document in run_data.encode_runs(conn, chunk).items():
+                out[rid].data_json = document
+        ids = list(out)
+        for start in range(0, len(ids), LOAD_CHUNK):
+            chunk = ids[start : start + LOAD_CHUNK]
+            self._load_inputs(conn, out, chunk)
+            for o in _OUTPUTS_OF_RUNS.rows(conn, chunk):
+                out[o.run_uuid].outputs.append(ModelOutput(o.model_id, o.step))
+        return list(out.values())
+
     @staticmethod
-    def _load_inputs(conn: sa.Connection, out: dict[str, Run], run_ids: list[str]) -> None:
+    def _load_inputs(
+        conn: sa.Connection, out: Mapping[str, Run] | Mapping[str, RunRecord], run_ids: list[str]
+    ) -> None:
         rows = _INPUTS_OF_RUNS.rows(conn, run_ids)
         if not rows:
             return
@@ -541,61 +628,14 @@ class RunStore:
             )
 
 
-class _RowsOfRuns:
-    """A SELECT of the rows that belong to a list of runs, sent with the ids as plain
-    driver parameters: SQLAlchemy's expansion of a 1,000-item IN list (a bind name and
-    a placeholder per item, on every call) costs more than the query itself."""
-
-    def __init__(
-        self, query: sa.Select[Any], run_id: sa.Column[Any], order_by: Sequence[str] = ()
-    ) -> None:
-        self.query = query
-        self.run_id = run_id
-        self.order_by = order_by  # columns of run_id's table
-        self.heads: dict[str, tuple[str, str]] = {}  # per dialect: SQL before and after the ids
-
-    def rows(self, conn: sa.Connection, run_ids: Sequence[str]) -> Sequence[Any]:
-        dialect = conn.dialect
-        parts = self.heads.get(dialect.name)
-        if parts is None:
-            quote = dialect.identifier_preparer.quote
-            table = quote(self.run_id.table.name)
-            column = f"{table}.{quote(self.run_id.name)}"
-            head = f"{self.query.compile(dialect=dialect)} WHERE {column} IN ("
-            tail = ")"
-            if self.order_by:
-                tail += " ORDER BY " + ", ".join(f"{table}.{quote(c)}" for c in self.order_by)
-            parts = self.heads[dialect.name] = (head, tail)
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        sql = parts[0] + ", ".join([mark] * len(run_ids)) + parts[1]
-        return conn.exec_driver_sql(sql, tuple(run_ids)).all()
-
-
-_PARAMS_OF_RUNS = _RowsOfRuns(
-    sa.select(run_params.c.run_uuid, run_params.c.key, run_params.c.value), run_params.c.run_uuid
-)
-_TAGS_OF_RUNS = _RowsOfRuns(
-    sa.select(run_tags.c.run_uuid, run_tags.c.key, run_tags.c.value), run_tags.c.run_uuid
-)
-_METRICS_OF_RUNS = _RowsOfRuns(
-    sa.select(
-        latest_metrics.c.run_uuid,
-        latest_metrics.c.key,
-        latest_metrics.c.value,
-        latest_metrics.c.kind,
-        latest_metrics.c.timestamp,
-        latest_metrics.c.step,
-    ),
-    latest_metrics.c.run_uuid,
-)
-_INPUTS_OF_RUNS = _RowsOfRuns(
+_INPUTS_OF_RUNS = RowsOfRuns(
     sa.select(inputs.c.run_uuid, datasets).select_from(
         inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid)
     ),
     inputs.c.run_uuid,
 )
-_INPUT_TAGS_OF_RUNS = _RowsOfRuns(sa.select(input_tags), input_tags.c.run_uuid)
-_OUTPUTS_OF_RUNS = _RowsOfRuns(
+_INPUT_TAGS_OF_RUNS = RowsOfRuns(sa.select(input_tags), input_tags.c.run_uuid)
+_OUTPUTS_OF_RUNS = RowsOfRuns(
     sa.select(run_model_outputs), run_model_outputs.c.run_uuid, order_by=("step", "model_id")
 )
 
@@ -643,6 +683,7 @@ _INFO_COLUMNS = (
     runs.c.artifact_uri,
     runs.c.lifecycle_stage,
 )
+_RECORD_COLUMNS = (*_INFO_COLUMNS, runs.c.data_json)
 
 
 def _run_info(r: Any) -> RunInfo:

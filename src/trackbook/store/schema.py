@@ -89,6 +89,8 @@ runs = sa.Table(
     sa.Column("artifact_uri", sa.String(1000), nullable=False),
     sa.Column("lifecycle_stage", sa.String(16), nullable=False),
     sa.Column("deleted_time", sa.BigInteger, nullable=True),
+    # The run's latest metrics, params and tags as one JSON document (store/run_data.py).
+    sa.Column("data_json", _TEXT, nullable=True),
     sa.Index("ix_runs_stage_deleted", "lifecycle_stage", "deleted_time"),
     **_MYSQL,
 )

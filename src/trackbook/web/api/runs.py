@@ -122,7 +122,7 @@ def create(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def get(store: Store, f: Fields) -> dict[str, Any]:
-    return {"run": serialize.run(store.runs.get(f.run_id()))}
+    return {"run": serialize.run_record(store.runs.get_record(f.run_id()))}
 
 
 def update(store: Store, f: Fields) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def log_model(store: Store, f: Fields) -> dict[str, Any]:
 
 
 def search(store: Store, f: Fields) -> dict[str, Any]:
-    page = store.runs.search(
+    page = store.runs.search_records(
         f.experiment_ids(),
         filter_string=f.string("filter"),
         run_view_type=f.enum("run_view_type", VIEW_TYPES, "ACTIVE_ONLY"),
@@ -220,7 +220,7 @@ def search(store: Store, f: Fields) -> dict[str, Any]:
         order_by=f.strings("order_by"),
         page_token=f.string("page_token"),
     )
-    out: dict[str, Any] = {"runs": [serialize.run(r) for r in page.items]}
+    out: dict[str, Any] = {"runs": [serialize.run_record(r) for r in page.items]}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token
     return out

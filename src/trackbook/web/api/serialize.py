@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from trackbook.models import DatasetInput, Experiment, Metric, Run, RunInfo
+import orjson
+
+from trackbook.models import DatasetInput, Experiment, Metric, Run, RunInfo, RunRecord
 
 
 def json_double(value: float) -> float | str:
@@ -82,6 +84,16 @@ def run(r: Run) -> dict[str, Any]:
             "params": [{"key": p.key, "value": p.value} for p in r.params],
             "tags": [{"key": t.key, "value": t.value} for t in r.tags],
         },
+        "inputs": {"dataset_inputs": [dataset_input(d) for d in r.inputs]},
+        "outputs": {"model_outputs": [{"model_id": o.model_id, "step": o.step} for o in r.outputs]},
+    }
+
+
+def run_record(r: RunRecord) -> dict[str, Any]:
+    """Like :func:`run`, with the data spliced in as the JSON the store keeps."""
+    return {
+        "info": run_info(r.info),
+        "data": orjson.Fragment(r.data_json),
         "inputs": {"dataset_inputs": [dataset_input(d) for d in r.inputs]},
         "outputs": {"model_outputs": [{"model_id": o.model_id, "step": o.step} for o in r.outputs]},
     }

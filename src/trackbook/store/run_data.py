@@ -1,0 +1,177 @@
+"""A run's data — its latest metrics, params and tags — kept as one JSON document on its row.
+
+A search page of 1,000 runs is otherwise ~18,000 child rows (five params, seven tags and
+five metrics a run is typical), and reading them and building a Python object per row
+is most of the page's time however the queries are written. With the document on the
+run's row the page is 1,000 rows, and each run's data goes into the response as it is
+stored (an ``orjson.Fragment``).
+
+The document is kept exact, not eventually right: every transaction that changes a
+run's params, tags or latest metrics rewrites it (:func:`refresh`) before it commits,
+so a reader never sees data the child tables do not hold. Its shape is MLflow's
+``RunData`` JSON, entries sorted by key. A run whose data is too large for that
+rewrite to stay cheap (:data:`MAX_BYTES`) keeps NULL, and
+readers build its document from the child tables (:func:`encode_runs`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from trackbook.store import metrics as metric_points
+from trackbook.store.schema import latest_metrics, params, tags
+
+#: A document longer than this (about 900 metrics, or a few long params) is not kept: each
+#: change to the run would rewrite all of it, and such runs are rare in a search page.
+MAX_BYTES = 64 * 1024
+
+_NON_FINITE = {
+    metric_points.NAN: "NaN",
+    metric_points.POS_INF: "Infinity",
+    metric_points.NEG_INF: "-Infinity",
+}
+
+
+class RowsOfRuns:
+    """A SELECT of the rows that belong to a list of runs, sent with the ids as plain
+    driver parameters: SQLAlchemy's expansion of a 1,000-item IN list (a bind name and
+    a placeholder per item, on every call) costs more than the query itself."""
+
+    def __init__(
+        self, query: sa.Select[Any], run_id: sa.Column[Any], order_by: Sequence[str] = ()
+    ) -> None:
+        self.query = query
+        self.run_id = run_id
+        self.order_by = order_by  # columns of run_id's table
+        self.heads: dict[str, tuple[str, str]] = {}  # per dialect: SQL before and after the ids
+
+    def rows(self, conn: sa.Connection, run_ids: Sequence[str]) -> Sequence[Any]:
+        dialect = conn.dialect
+        parts = self.heads.get(dialect.name)
+        if parts is None:
+            quote = dialect.identifier_preparer.quote
+            table = quote(self.run_id.table.name)
+            column = f"{table}.{quote(self.run_id.name)}"
+            head = f"{self.query.compile(dialect=dialect)} WHERE {column} IN ("
+            tail = ")"
+            if self.order_by:
+                tail += " ORDER BY " + ", ".join(f"{table}.{quote(c)}" for c in self.order_by)
+            parts = self.heads[dialect.name] = (head, tail)
+        mark = _mark(conn)
+        sql = parts[0] + ", ".join([mark] * len(run_ids)) + parts[1]
+        return conn.exec_driver_sql(sql, tuple(run_ids)).all()
+
+
+PARAMS_OF_RUNS = RowsOfRuns(
+    sa.select(params.c.run_uuid, params.c.key, params.c.value), params.c.run_uuid
+)
+TAGS_OF_RUNS = RowsOfRuns(sa.select(tags.c.run_uuid, tags.c.key, tags.c.value), tags.c.run_uuid)
+METRICS_OF_RUNS = RowsOfRuns(
+    sa.select(
+        latest_metrics.c.run_uuid,
+        latest_metrics.c.key,
+        latest_metrics.c.value,
+        latest_metrics.c.kind,
+        latest_metrics.c.timestamp,
+        latest_metrics.c.step,
+    ),
+    latest_metrics.c.run_uuid,
+)
+
+
+def refresh(conn: sa.Connection, run_id: str) -> None:
+    """Rewrite the document of one run from its child rows, inside the caller's
+    transaction (after its changes to params, tags or metrics)."""
+    document = encode_runs(conn, [run_id]).get(run_id)
+    store(conn, [(run_id, _storable(document))])
+
+
+def store(conn: sa.Connection, documents: Iterable[tuple[str, str | None]]) -> None:
+    """Write documents (None: too large to keep) onto their runs' rows."""
+    mark = _mark(conn)
+    conn.exec_driver_sql(
+        f"UPDATE runs SET data_json = {mark} WHERE run_uuid = {mark}",
+        [(document, run_id) for run_id, document in documents],
+    )
+
+
+def encode(
+    metric_rows: Iterable[Sequence[Any]],
+    param_rows: Iterable[Sequence[Any]],
+    tag_rows: Iterable[Sequence[Any]],
+) -> str:
+    """The document of one run from its rows (run id first, as :data:`METRICS_OF_RUNS`,
+    :data:`PARAMS_OF_RUNS` and :data:`TAGS_OF_RUNS` return them)."""
+    data = {
+        "metrics": _metrics(metric_rows),
+        "params": _pairs(param_rows),
+        "tags": _pairs(tag_rows),
+    }
+    return orjson.dumps(data).decode()
+
+
+def encode_runs(conn: sa.Connection, run_ids: Sequence[str]) -> dict[str, str]:
+    """Documents for runs built from their child tables (for runs whose row keeps none,
+    and for refreshing), one query per entity type. Unknown ids get an empty document."""
+    grouped: dict[str, tuple[list[Any], list[Any], list[Any]]] = {
+        rid: ([], [], []) for rid in run_ids
+    }
+    for index, query in enumerate((METRICS_OF_RUNS, PARAMS_OF_RUNS, TAGS_OF_RUNS)):
+        current, rows = "", None
+        for row in query.rows(conn, run_ids):
+            if row[0] != current:
+                current, rows = row[0], grouped[row[0]][index]
+            rows.append(row)  # type: ignore[union-attr]
+    return {rid: encode(*lists) for rid, lists in grouped.items()}
+
+
+def backfill(conn: sa.Connection, chunk: int = 500) -> int:
+    """Write the document of every run that has none yet (used by the migration that
+    added the column); returns how many runs were read."""
+    done = 0
+    after = ""
+    while True:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                sa.text(
+                    "SELECT run_uuid FROM runs WHERE run_uuid > :after ORDER BY run_uuid LIMIT :n"
+                ),
+                {"after": after, "n": chunk},
+            )
+        ]
+        if not ids:
+            return done
+        documents = encode_runs(conn, ids)
+        store(conn, [(rid, _storable(doc)) for rid, doc in documents.items()])
+        done += len(ids)
+        after = ids[-1]
+
+
+def _storable(document: str | None) -> str | None:
+    return None if document is None or len(document) > MAX_BYTES else document
+
+
+def _metrics(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
+    out = []
+    finite = metric_points.FINITE
+    for _rid, key, value, kind, timestamp, step in sorted(rows, key=_by_key):
+        stored = value if kind == finite else _NON_FINITE[kind]
+        out.append({"key": key, "value": stored, "timestamp": timestamp, "step": step})
+    return out
+
+
+def _pairs(rows: Iterable[Sequence[Any]]) -> list[dict[str, str]]:
+    return [{"key": key, "value": value} for _rid, key, value in sorted(rows, key=_by_key)]
+
+
+def _by_key(row: Sequence[Any]) -> str:
+    return row[1]
+
+
+def _mark(conn: sa.Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
