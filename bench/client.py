@@ -91,6 +91,18 @@ class Client:
             raise HTTPError(method, path, status, data)
         return orjson.loads(data) if data else {}
 
+    def timed_post(self, endpoint: str, payload: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+        """Milliseconds from sending the request to the last byte of the answer, and the
+        answer. Decoding the JSON is left out of the time: it costs the client the same
+        whichever server sent it (10-30 ms for a page of 1,000 runs in CPython)."""
+        path = API + endpoint
+        began = time.perf_counter()
+        status, data = self.raw("POST", path, orjson.dumps(payload))
+        elapsed = (time.perf_counter() - began) * 1000
+        if status != 200:
+            raise HTTPError("POST", path, status, data)
+        return elapsed, orjson.loads(data)
+
     def post(self, endpoint: str, payload: dict[str, Any] | bytes, **kw: Any) -> dict[str, Any]:
         return self.call("POST", endpoint, payload, **kw)
 

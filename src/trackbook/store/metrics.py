@@ -13,7 +13,7 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from trackbook.errors import InvalidParameter, ResourceDoesNotExist
 from trackbook.models import Metric, Page
 from trackbook.store import paging
-from trackbook.store.engine import Database
+from trackbook.store.engine import Database, Prepared
 from trackbook.store.schema import latest_metrics, metrics, runs
 
 FINITE, NAN, POS_INF, NEG_INF = 0, 1, 2, 3
@@ -118,7 +118,11 @@ def _upsert_latest(
     if db.is_mysql:
         _upsert_latest_mysql(conn, run_id, rows)
         return
-    module: Any = postgresql if db.dialect == "postgresql" else sqlite
+    _UPSERT_LATEST.execute_many(conn, rows)
+
+
+def _upsert_latest_statement(dialect: str) -> sa.Insert:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(latest_metrics)
     new, cur = stmt.excluded, latest_metrics.c
     # The stored value of NaN is NULL and ranks lowest, so a NULL candidate only wins on
@@ -131,12 +135,14 @@ def _upsert_latest(
             sa.or_(cur.value.is_(None), new.value > cur.value),
         ),
     )
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[cur.run_uuid, cur.key],
         set_={c: new[c] for c in ("step", "timestamp", "value", "kind")},
         where=newer,
     )
-    conn.execute(stmt, rows)
+
+
+_UPSERT_LATEST = Prepared(_upsert_latest_statement)
 
 
 def _upsert_latest_mysql(conn: sa.Connection, run_id: str, rows: list[dict[str, Any]]) -> None:

@@ -7,16 +7,17 @@ run's row the page is 1,000 rows, and each run's data goes into the response as 
 stored (an ``orjson.Fragment``).
 
 The document is kept exact, not eventually right: every transaction that changes a
-run's params, tags or latest metrics rewrites it (:func:`refresh`) before it commits,
-so a reader never sees data the child tables do not hold. Its shape is MLflow's
-``RunData`` JSON, entries sorted by key. A run whose data is too large for that
-rewrite to stay cheap (:data:`MAX_BYTES`) keeps NULL, and
-readers build its document from the child tables (:func:`encode_runs`).
+run's params, tags or latest metrics locks the run's row first and rewrites the
+document (:func:`refresh`) before it commits, so a reader never sees data the child
+tables do not hold. Its shape is MLflow's ``RunData`` JSON, entries sorted by key. A
+run whose data grows too large for that rewrite to stay cheap (:data:`MAX_BYTES`)
+keeps NULL from then on, and readers build its document from the child tables
+(:func:`encode_runs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -25,8 +26,9 @@ import sqlalchemy as sa
 from trackbook.store import metrics as metric_points
 from trackbook.store.schema import latest_metrics, params, tags
 
-#: A document longer than this (about 900 metrics, or a few long params) is not kept: each
-#: change to the run would rewrite all of it, and such runs are rare in a search page.
+#: A document longer than this many characters (about 900 metrics, or a few long params)
+#: is not kept: each change to the run would rewrite all of it, and such runs are rare
+#: in a search page.
 MAX_BYTES = 64 * 1024
 
 _NON_FINITE = {
@@ -83,11 +85,26 @@ METRICS_OF_RUNS = RowsOfRuns(
 )
 
 
-def refresh(conn: sa.Connection, run_id: str) -> None:
-    """Rewrite the document of one run from its child rows, inside the caller's
-    transaction (after its changes to params, tags or metrics)."""
-    document = encode_runs(conn, [run_id]).get(run_id)
-    store(conn, [(run_id, _storable(document))])
+def refresh(
+    conn: sa.Connection, run_id: str, current: str | None, changed: Collection[str]
+) -> None:
+    """Rewrite the document of one run inside the caller's transaction, after its changes
+    to the entity types in ``changed`` ("metrics", "params", "tags"); ``current`` is the
+    document the run's row held when the transaction locked it.
+
+    Only the changed entity types are read again. A run whose row holds no document
+    stays without one: its data is too large to rewrite on every change, and readers
+    build it from the child tables."""
+    if current is None:
+        return
+    data = orjson.loads(current)
+    for kind in changed:
+        if kind == "metrics":
+            data[kind] = _metrics(METRICS_OF_RUNS.rows(conn, [run_id]))
+        else:
+            query = PARAMS_OF_RUNS if kind == "params" else TAGS_OF_RUNS
+            data[kind] = _pairs(query.rows(conn, [run_id]))
+    store(conn, [(run_id, _storable(orjson.dumps(data).decode()))])
 
 
 def store(conn: sa.Connection, documents: Iterable[tuple[str, str | None]]) -> None:

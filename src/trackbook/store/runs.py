@@ -31,7 +31,7 @@ from trackbook.models import (
 from trackbook.search import parse_run_filter, parse_run_order_by
 from trackbook.store import filters, paging, run_data
 from trackbook.store import metrics as metric_points
-from trackbook.store.engine import Database
+from trackbook.store.engine import Database, Prepared, upsert_statement
 from trackbook.store.experiments import (
     join_location,
     now_ms,
@@ -123,22 +123,24 @@ class RunStore:
                 lifecycle_stage=ACTIVE,
             )
             document = run_data.encode((), (), [(run_id, t.key, t.value) for t in tag_map.values()])
-            conn.execute(
-                runs.insert().values(
-                    run_uuid=run_id,
-                    experiment_id=eid,
-                    name=name,
-                    user_id=user,
-                    status=info.status,
-                    start_time=info.start_time,
-                    end_time=None,
-                    artifact_uri=info.artifact_uri,
-                    lifecycle_stage=ACTIVE,
-                    data_json=document,
-                )
+            _INSERT_RUN.execute(
+                conn,
+                {
+                    "run_uuid": run_id,
+                    "experiment_id": eid,
+                    "name": name,
+                    "user_id": user,
+                    "status": info.status,
+                    "start_time": info.start_time,
+                    "end_time": None,
+                    "artifact_uri": info.artifact_uri,
+                    "lifecycle_stage": ACTIVE,
+                    "deleted_time": None,
+                    "data_json": document,
+                },
             )
-            conn.execute(
-                run_tags.insert(),
+            _INSERT_TAG.execute_many(
+                conn,
                 [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in tag_map.values()],
             )
         return Run(info=info, tags=list(tag_map.values()))
@@ -165,12 +167,12 @@ class RunStore:
                 "run_name", run_name, validation.MAX_RUN_NAME_LENGTH
             )
         with self.db.write() as conn:
-            self._require_active(conn, run_id)
+            row = self._require_active(conn, run_id)
             if values:
                 conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
             if run_name:
                 self._write_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
-                run_data.refresh(conn, run_id)
+                run_data.refresh(conn, run_id, row.data_json, ["tags"])
             return self._infos(conn, [run_id])[run_id]
 
     def delete(self, run_id: str) -> None:
@@ -216,7 +218,7 @@ class RunStore:
         checked_tags = self.check_tags(tags)
         checked_metrics = check_metrics(metrics)
         with self.db.write() as conn:
-            self._require_active(conn, run_id)
+            row = self._require_active(conn, run_id)
             if checked_params:
                 self.quotas.check_params(conn, run_id, (p.key for p in checked_params))
                 self._write_params(conn, run_id, checked_params)
@@ -228,8 +230,17 @@ class RunStore:
                     conn, run_id, Counter(m.key for m in checked_metrics)
                 )
                 metric_points.insert_points(self.db, conn, run_id, checked_metrics)
-            if checked_params or checked_tags or checked_metrics:
-                run_data.refresh(conn, run_id)
+            changed = [
+                kind
+                for kind, items in (
+                    ("metrics", checked_metrics),
+                    ("params", checked_params),
+                    ("tags", checked_tags),
+                )
+                if items
+            ]
+            if changed:
+                run_data.refresh(conn, run_id, row.data_json, changed)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
         self.log_batch(run_id, metrics=[metric])
@@ -242,13 +253,13 @@ class RunStore:
 
     def delete_tag(self, run_id: str, key: str) -> None:
         with self.db.write() as conn:
-            self._require_active(conn, run_id)
+            row = self._require_active(conn, run_id)
             deleted = conn.execute(
                 run_tags.delete().where(run_tags.c.run_uuid == run_id, run_tags.c.key == key)
             )
             if deleted.rowcount == 0:
                 raise ResourceDoesNotExist(f"key: run '{run_id}' has no tag {key!r}")
-            run_data.refresh(conn, run_id)
+            run_data.refresh(conn, run_id, row.data_json, ["tags"])
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         checked = [_check_dataset_input(f"datasets[{i}]", d) for i, d in enumerate(dataset_inputs)]
@@ -306,7 +317,7 @@ class RunStore:
         if not isinstance(model, dict):
             raise InvalidParameter("model_json: expected a JSON object")
         with self.db.write() as conn:
-            self._require_active(conn, run_id)
+            row = self._require_active(conn, run_id)
             current = conn.execute(
                 sa.select(run_tags.c.value).where(
                     run_tags.c.run_uuid == run_id, run_tags.c.key == MODEL_HISTORY_TAG
@@ -317,7 +328,7 @@ class RunStore:
             self._write_tags(
                 conn, run_id, [RunTag(MODEL_HISTORY_TAG, orjson.dumps(history).decode())]
             )
-            run_data.refresh(conn, run_id)
+            run_data.refresh(conn, run_id, row.data_json, ["tags"])
 
     # -- reads ---------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -489,7 +500,12 @@ class RunStore:
         return row
 
     def _require_active(self, conn: sa.Connection, run_id: str) -> Any:
-        row = self._row(conn, run_id)
+        """The run's row, locked until the transaction ends (PostgreSQL and MySQL; SQLite
+        has one writer at a time anyway): writers of one run queue here, so each one
+        rewrites the data document from what the ones before it committed."""
+        row = _LOCK_RUN.execute(conn, {"run_id": run_id}).first()
+        if row is None:
+            raise ResourceDoesNotExist(f"run_id: run '{run_id}' not found")
         if row.lifecycle_stage != ACTIVE:
             raise InvalidParameter(
                 f"run_id: run '{run_id}' is deleted; restore it before changing it"
@@ -527,9 +543,8 @@ class RunStore:
                 ) from None
 
     def _write_tags(self, conn: sa.Connection, run_id: str, items: Sequence[RunTag]) -> None:
-        conn.execute(
-            self.db.upsert(run_tags, ["run_uuid", "key"], ["value"]),
-            [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in items],
+        _UPSERT_TAG.execute_many(
+            conn, [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in items]
         )
         for t in items:
             if t.key == RUN_NAME_TAG:
@@ -684,6 +699,19 @@ _INFO_COLUMNS = (
     runs.c.lifecycle_stage,
 )
 _RECORD_COLUMNS = (*_INFO_COLUMNS, runs.c.data_json)
+
+_LOCK_RUN = Prepared(
+    lambda _dialect: (
+        sa.select(runs.c.run_uuid, runs.c.experiment_id, runs.c.lifecycle_stage, runs.c.data_json)
+        .where(runs.c.run_uuid == sa.bindparam("run_id"))
+        .with_for_update()
+    )
+)
+_UPSERT_TAG = Prepared(
+    lambda dialect: upsert_statement(dialect, run_tags, ["run_uuid", "key"], ["value"])
+)
+_INSERT_TAG = Prepared(lambda _dialect: run_tags.insert())
+_INSERT_RUN = Prepared(lambda _dialect: runs.insert())
 
 
 def _run_info(r: Any) -> RunInfo:
