@@ -64,9 +64,7 @@ def _search(ctx: Context, client: Any, **body: Any) -> dict[str, Any]:
 
 def _timed_search(ctx: Context, client: Any, **body: Any) -> tuple[float, dict[str, Any]]:
     pop = _population(ctx)
-    return client.timed_post(
-        "runs/search", {"experiment_ids": [pop["experiment_id"]], **body}
-    )
+    return client.timed_post("runs/search", {"experiment_ids": [pop["experiment_id"]], **body})
 
 
 def _repeat_timed(call: Any, times: int, seconds: float = 20.0) -> list[float]:

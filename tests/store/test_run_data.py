@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from trackbook.errors import InvalidParameter
-from trackbook.models import Metric, Param, RunTag
+from trackbook.models import Dataset, DatasetInput, InputTag, Metric, ModelOutput, Param, RunTag
 from trackbook.store import Database, Store, migrations, run_data
 from trackbook.store.schema import runs
 from trackbook.web.api import serialize
@@ -205,3 +205,23 @@ def test_concurrent_writers_of_one_run_leave_an_exact_document(store: Store) -> 
     doc = _check(store, run_id)
     assert len(doc["params"]) == 60
     assert {m["key"]: m["value"] for m in doc["metrics"]} == {f"w{w}": 14.0 for w in range(4)}
+
+
+def test_records_carry_inputs_and_outputs_of_the_runs_that_have_them(store: Store) -> None:
+    eid = store.experiments.create(f"docs-{uuid.uuid4().hex[:8]}")
+    plain = store.runs.create(eid, run_name="plain", start_time=1).info.run_id
+    rich = store.runs.create(eid, run_name="rich", start_time=2).info.run_id
+    dataset = Dataset(name="train", digest="abc", source_type="local", source="/data")
+    store.runs.log_inputs(rich, [DatasetInput(dataset, [InputTag("mlflow.data.context", "train")])])
+    model = store.logged_models.create(eid, name="model", source_run_id=rich)
+    store.logged_models.log_outputs(rich, [ModelOutput(model.model_id, 3)])
+    page = store.runs.search_records([eid], order_by=["attributes.start_time DESC"])
+    by_name = {r.info.run_name: r for r in page.items}
+    assert by_name["plain"].inputs == [] and by_name["plain"].outputs == []
+    assert [(d.dataset.name, [t.value for t in d.tags]) for d in by_name["rich"].inputs] == [
+        ("train", ["train"])
+    ]
+    assert by_name["rich"].outputs == [ModelOutput(model.model_id, 3)]
+    single = store.runs.get_record(rich)
+    assert single.inputs == by_name["rich"].inputs and single.outputs == by_name["rich"].outputs
+    assert store.runs.get_record(plain).inputs == []

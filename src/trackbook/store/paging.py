@@ -191,13 +191,28 @@ def fetch(
     ordering: Ordering,
     after: Sequence[Any] | None,
     count: int,
+    built: dict[int | None, Any] | None = None,
 ) -> list[Any]:
     """Up to ``count`` rows that come after the row whose sort values are ``after`` (from
     the start if None). ``build(index, phase)`` makes the SELECT (with
     ``ordering.columns(index)`` among its columns, its WHERE, but no FROM) of a phase, or
-    of the whole order (None, None)."""
+    of the whole order (None, None). ``built`` keeps the ordered statements of a search
+    that is asked again (they do not depend on ``after``), so they are built once."""
+    memo: dict[int | None, Any] = {} if built is None else built
+
+    def ordered(index: int | None) -> Any:
+        stmt = memo.get(index)
+        if stmt is None:
+            if index is None:
+                stmt = build(None, None).select_from(ordering.source)
+            else:
+                phase = ordering.phases[index]
+                stmt = build(index, phase).select_from(phase.source).where(phase.condition)
+            memo[index] = stmt
+        return stmt
+
     if not ordering.phases:
-        stmt = build(None, None).select_from(ordering.source)
+        stmt = ordered(None)
         if after is not None:
             stmt = stmt.where(keyset_condition(ordering.terms, after))
         return list(conn.execute(stmt.order_by(*ordering.clauses()).limit(count)).all())
@@ -206,8 +221,7 @@ def fetch(
         raise _bad_token()
     rows: list[Any] = []
     for index in range(first, len(ordering.phases)):
-        phase = ordering.phases[index]
-        query = build(index, phase).select_from(phase.source).where(phase.condition)
+        query = ordered(index)
         if after is not None and index == first:
             query = query.where(keyset_condition(ordering.terms[1:], after[1:]))
         query = query.order_by(*ordering.clauses(index)).limit(count - len(rows))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import orjson
@@ -79,6 +81,8 @@ class RunStore:
         self.max_param_value_length = max_param_value_length
         self.max_tag_value_length = max_tag_value_length
         self.quotas = quotas or Quotas()
+        self._plans: dict[tuple[str, int], _Plan] = {}
+        self._scope_sizes: dict[tuple[tuple[int, ...], str], tuple[bool, float]] = {}
 
     # -- lifecycle -----------------------------------------------------------
     def create(
@@ -418,10 +422,16 @@ class RunStore:
         )
         stage = stage_condition(runs.c.lifecycle_stage, run_view_type)
         condition = parse_run_filter(filter_string)
-        ordering = filters.run_ordering(parse_run_order_by(order_by))
         search_id = paging.fingerprint(
             "runs", eids, filter_string or "", list(order_by or []), run_view_type
         )
+        plan = self._plans.get((search_id, len(columns)))
+        if plan is None:
+            plan = _Plan(filters.run_ordering(parse_run_order_by(order_by)))
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.clear()
+            self._plans[(search_id, len(columns))] = plan
+        ordering = plan.ordering
         after = paging.decode_cursor(page_token, search_id, ordering.terms)
         if not eids:
             return Page([], None)
@@ -431,7 +441,9 @@ class RunStore:
         if stage is not None:
             in_scope.append(stage)
         with self.db.read() as conn, paging.cyclic_gc_paused():
-            walk_sort_index = bool(ordering.phases) and _walk_sort_index(conn, in_scope)
+            walk_sort_index = bool(ordering.phases) and self._walk_sort_index(
+                conn, (tuple(eids), run_view_type), in_scope
+            )
 
             def build(index: int | None, phase: paging.Phase | None) -> Any:
                 """The SELECT of a phase: filters tested through the sort row while its
@@ -445,7 +457,8 @@ class RunStore:
                     return stmt
                 return stmt.where(filters.run_condition(condition, run_id=sort_row_id))
 
-            rows = paging.fetch(conn, build, ordering, after, limit + 1)
+            built = plan.walking if walk_sort_index else plan.scanning
+            rows = paging.fetch(conn, build, ordering, after, limit + 1, built)
             items = materialize(conn, rows[:limit])
         token = None
         if len(rows) > limit:
@@ -596,25 +609,57 @@ class RunStore:
                 out[r.run_uuid].outputs.append(ModelOutput(r.model_id, r.step))
         return list(out.values())
 
+    def _walk_sort_index(
+        self, conn: sa.Connection, scope: tuple[tuple[int, ...], str], in_scope: list[Any]
+    ) -> bool:
+        """Whether to make SQLite walk the sort key's (key, value) index rather than the
+        runs of the experiments searched.
+
+        PostgreSQL and MySQL know from their statistics how many runs an experiment has
+        and choose themselves. SQLite does not: it assumes a handful and would read every
+        run of a 100,000-run experiment to sort them, where walking the index in order
+        stops after one page. Below SORTED_WALK_MIN_RUNS runs in scope, reading them all
+        is cheap and safe (the sort key may belong to many runs of other experiments);
+        from there on, the index walk wins. Counting up to the threshold reads at most
+        that many index entries; the answer is kept for a while (it only steers the plan,
+        both plans return the same rows).
+        """
+        if conn.dialect.name != "sqlite":
+            return False
+        now = time.monotonic()
+        known = self._scope_sizes.get(scope)
+        if known is not None and known[1] > now:
+            return known[0]
+        large = _count_reaches_threshold(conn, in_scope)
+        if len(self._scope_sizes) >= _PLANS_KEPT:
+            self._scope_sizes.clear()
+        ttl = _LARGE_SCOPE_SECONDS if large else _SMALL_SCOPE_SECONDS
+        self._scope_sizes[scope] = (large, now + ttl)
+        return large
+
     def _records(self, conn: sa.Connection, rows: Sequence[Any]) -> list[RunRecord]:
         """Records from rows that start with the _RECORD_COLUMNS; runs whose row keeps no
         document (too large) get one built from their child rows."""
         out: dict[str, RunRecord] = {}
-        missing = []
+        missing, with_inputs, with_outputs = [], [], []
+        at = len(_INFO_COLUMNS)
         for r in rows:
-            document = r[len(_INFO_COLUMNS)]
-            record = out[r[0]] = RunRecord(_run_info(r), document)
+            rid, document, has_inputs, has_outputs = r[0], r[at], r[at + 1], r[at + 2]
+            out[rid] = RunRecord(_run_info(r), document)
             if document is None:
-                missing.append(record.info.run_id)
+                missing.append(rid)
+            if has_inputs:
+                with_inputs.append(rid)
+            if has_outputs:
+                with_outputs.append(rid)
         for start in range(0, len(missing), LOAD_CHUNK):
             chunk = missing[start : start + LOAD_CHUNK]
             for rid, document in run_data.encode_runs(conn, chunk).items():
                 out[rid].data_json = document
-        ids = list(out)
-        for start in range(0, len(ids), LOAD_CHUNK):
-            chunk = ids[start : start + LOAD_CHUNK]
-            self._load_inputs(conn, out, chunk)
-            for o in _OUTPUTS_OF_RUNS.rows(conn, chunk):
+        for start in range(0, len(with_inputs), LOAD_CHUNK):
+            self._load_inputs(conn, out, with_inputs[start : start + LOAD_CHUNK])
+        for start in range(0, len(with_outputs), LOAD_CHUNK):
+            for o in _OUTPUTS_OF_RUNS.rows(conn, with_outputs[start : start + LOAD_CHUNK]):
                 out[o.run_uuid].outputs.append(ModelOutput(o.model_id, o.step))
         return list(out.values())
 
@@ -658,19 +703,27 @@ _OUTPUTS_OF_RUNS = RowsOfRuns(
 SORTED_WALK_MIN_RUNS = 2000
 
 
-def _walk_sort_index(conn: sa.Connection, in_scope: list[Any]) -> bool:
-    """Whether to make SQLite walk the sort key's (key, value) index rather than the runs
-    of the experiments searched.
+#: How long a count of the runs in scope is trusted, by its answer: an experiment that has
+#: reached the threshold rarely drops below it; a small one may be filling up.
+_LARGE_SCOPE_SECONDS = 60.0
+_SMALL_SCOPE_SECONDS = 5.0
+#: Searches whose ordered statements are kept (see _Plan).
+_PLANS_KEPT = 256
 
-    PostgreSQL and MySQL know from their statistics how many runs an experiment has and
-    choose themselves. SQLite does not: it assumes a handful and would read every run of
-    a 100,000-run experiment to sort them, where walking the index in order stops after
-    one page. Below SORTED_WALK_MIN_RUNS runs in scope, reading them all is cheap and
-    safe (the sort key may belong to many runs of other experiments); from there on, the
-    index walk wins. Counting up to the threshold reads at most that many index entries.
-    """
-    if conn.dialect.name != "sqlite":
-        return False
+
+@dataclass
+class _Plan:
+    """The order of one search (experiments, filter, order, view) and its statements,
+    kept so that asking again, or for the next page, does not build them again. The
+    statements and the ordering's expressions belong together: a keyset condition must
+    name the very aliases the statement selects from."""
+
+    ordering: paging.Ordering
+    scanning: dict[int | None, Any] = field(default_factory=dict)
+    walking: dict[int | None, Any] = field(default_factory=dict)
+
+
+def _count_reaches_threshold(conn: sa.Connection, in_scope: list[Any]) -> bool:
     probe = sa.select(sa.literal(1)).select_from(runs).where(*in_scope)
     counted = sa.select(sa.func.count()).select_from(probe.limit(SORTED_WALK_MIN_RUNS).subquery())
     return bool(conn.execute(counted).scalar_one() >= SORTED_WALK_MIN_RUNS)
@@ -698,7 +751,14 @@ _INFO_COLUMNS = (
     runs.c.artifact_uri,
     runs.c.lifecycle_stage,
 )
-_RECORD_COLUMNS = (*_INFO_COLUMNS, runs.c.data_json)
+#: A record also says whether the run has inputs or model outputs, so that only those
+#: runs are looked up in those tables (most runs have neither).
+_RECORD_COLUMNS = (
+    *_INFO_COLUMNS,
+    runs.c.data_json,
+    sa.exists().where(inputs.c.run_uuid == runs.c.run_uuid).label("has_inputs"),
+    sa.exists().where(run_model_outputs.c.run_uuid == runs.c.run_uuid).label("has_outputs"),
+)
 
 _LOCK_RUN = Prepared(
     lambda _dialect: (

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from trackbook.errors import BadRequest, InvalidParameter
 from trackbook.store import Store
+from trackbook.store.paging import cyclic_gc_paused
 from trackbook.web.api.fields import Fields
 
 Handler = Callable[[Store, Fields], dict[str, Any]]
@@ -103,8 +104,16 @@ def make_endpoint(
         if request.path_params:
             # An id in the path wins over one in the body: it is what the route names.
             fields.data.update(request.path_params)
-        result = await run_in_threadpool(handler, get_store(request), fields)
+        result = await run_in_threadpool(_call, handler, get_store(request), fields)
         return JSONResponse(result)
 
     run.__name__ = handler.__name__
     return run
+
+
+def _call(handler: Handler, store: Store, fields: Fields) -> dict[str, Any]:
+    """Run one API function with the cycle collector paused: a search answer is tens of
+    thousands of young objects that all live until it is sent, and the collector would
+    scan them again and again without freeing one (see paging.cyclic_gc_paused)."""
+    with cyclic_gc_paused():
+        return handler(store, fields)
