@@ -144,6 +144,41 @@ class Prepared:
             conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
 
 
+class RowsForIds:
+    """A SELECT of the rows that belong to a list of ids (runs, experiments), sent with
+    the ids as plain driver parameters: SQLAlchemy's expansion of a 1,000-item IN list
+    (a bind name and a placeholder per item, on every call) costs more than the query."""
+
+    def __init__(
+        self, query: sa.Select[Any], id_column: sa.Column[Any], order_by: Sequence[str] = ()
+    ) -> None:
+        self.query = query
+        self.id_column = id_column
+        self.order_by = order_by  # columns of id_column's table
+        self.heads: dict[str, tuple[str, str]] = {}  # per dialect: SQL before and after the ids
+
+    def rows(self, conn: sa.Connection, ids: Sequence[Any]) -> Sequence[Any]:
+        dialect = conn.dialect
+        parts = self.heads.get(dialect.name)
+        if parts is None:
+            quote = dialect.identifier_preparer.quote
+            table = quote(self.id_column.table.name)
+            column = f"{table}.{quote(self.id_column.name)}"
+            head = f"{self.query.compile(dialect=dialect)} WHERE {column} IN ("
+            tail = ")"
+            if self.order_by:
+                tail += " ORDER BY " + ", ".join(f"{table}.{quote(c)}" for c in self.order_by)
+            parts = self.heads[dialect.name] = (head, tail)
+        mark = driver_mark(conn)
+        sql = parts[0] + ", ".join([mark] * len(ids)) + parts[1]
+        return conn.exec_driver_sql(sql, tuple(ids)).all()
+
+
+def driver_mark(conn: sa.Connection) -> str:
+    """The placeholder of the connection's driver (qmark for sqlite3, format otherwise)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
 def upsert_statement(
     dialect: str, table: sa.Table, keys: Sequence[str], update: Sequence[str]
 ) -> sa.Insert:

@@ -24,6 +24,7 @@ import orjson
 import sqlalchemy as sa
 
 from trackbook.store import metrics as metric_points
+from trackbook.store.engine import RowsForIds, driver_mark
 from trackbook.store.schema import latest_metrics, params, tags
 
 #: A document longer than this many characters (about 900 metrics, or a few long params)
@@ -38,41 +39,11 @@ _NON_FINITE = {
 }
 
 
-class RowsOfRuns:
-    """A SELECT of the rows that belong to a list of runs, sent with the ids as plain
-    driver parameters: SQLAlchemy's expansion of a 1,000-item IN list (a bind name and
-    a placeholder per item, on every call) costs more than the query itself."""
-
-    def __init__(
-        self, query: sa.Select[Any], run_id: sa.Column[Any], order_by: Sequence[str] = ()
-    ) -> None:
-        self.query = query
-        self.run_id = run_id
-        self.order_by = order_by  # columns of run_id's table
-        self.heads: dict[str, tuple[str, str]] = {}  # per dialect: SQL before and after the ids
-
-    def rows(self, conn: sa.Connection, run_ids: Sequence[str]) -> Sequence[Any]:
-        dialect = conn.dialect
-        parts = self.heads.get(dialect.name)
-        if parts is None:
-            quote = dialect.identifier_preparer.quote
-            table = quote(self.run_id.table.name)
-            column = f"{table}.{quote(self.run_id.name)}"
-            head = f"{self.query.compile(dialect=dialect)} WHERE {column} IN ("
-            tail = ")"
-            if self.order_by:
-                tail += " ORDER BY " + ", ".join(f"{table}.{quote(c)}" for c in self.order_by)
-            parts = self.heads[dialect.name] = (head, tail)
-        mark = _mark(conn)
-        sql = parts[0] + ", ".join([mark] * len(run_ids)) + parts[1]
-        return conn.exec_driver_sql(sql, tuple(run_ids)).all()
-
-
-PARAMS_OF_RUNS = RowsOfRuns(
+PARAMS_OF_RUNS = RowsForIds(
     sa.select(params.c.run_uuid, params.c.key, params.c.value), params.c.run_uuid
 )
-TAGS_OF_RUNS = RowsOfRuns(sa.select(tags.c.run_uuid, tags.c.key, tags.c.value), tags.c.run_uuid)
-METRICS_OF_RUNS = RowsOfRuns(
+TAGS_OF_RUNS = RowsForIds(sa.select(tags.c.run_uuid, tags.c.key, tags.c.value), tags.c.run_uuid)
+METRICS_OF_RUNS = RowsForIds(
     sa.select(
         latest_metrics.c.run_uuid,
         latest_metrics.c.key,
@@ -109,7 +80,7 @@ def refresh(
 
 def store(conn: sa.Connection, documents: Iterable[tuple[str, str | None]]) -> None:
     """Write documents (None: too large to keep) onto their runs' rows."""
-    mark = _mark(conn)
+    mark = driver_mark(conn)
     conn.exec_driver_sql(
         f"UPDATE runs SET data_json = {mark} WHERE run_uuid = {mark}",
         [(document, run_id) for run_id, document in documents],
@@ -188,7 +159,3 @@ def _pairs(rows: Iterable[Sequence[Any]]) -> list[dict[str, str]]:
 
 def _by_key(row: Sequence[Any]) -> str:
     return row[1]
-
-
-def _mark(conn: sa.Connection) -> str:
-    return "?" if conn.dialect.paramstyle == "qmark" else "%s"

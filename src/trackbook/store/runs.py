@@ -33,7 +33,7 @@ from trackbook.models import (
 from trackbook.search import parse_run_filter, parse_run_order_by
 from trackbook.store import filters, paging, run_data
 from trackbook.store import metrics as metric_points
-from trackbook.store.engine import Database, Prepared, upsert_statement
+from trackbook.store.engine import Database, Prepared, RowsForIds, upsert_statement
 from trackbook.store.experiments import (
     join_location,
     now_ms,
@@ -42,7 +42,7 @@ from trackbook.store.experiments import (
     stage_condition,
 )
 from trackbook.store.quotas import Quotas
-from trackbook.store.run_data import METRICS_OF_RUNS, PARAMS_OF_RUNS, TAGS_OF_RUNS, RowsOfRuns
+from trackbook.store.run_data import METRICS_OF_RUNS, PARAMS_OF_RUNS, TAGS_OF_RUNS
 from trackbook.store.run_names import random_run_name
 from trackbook.store.schema import (
     datasets,
@@ -688,14 +688,14 @@ class RunStore:
             )
 
 
-_INPUTS_OF_RUNS = RowsOfRuns(
+_INPUTS_OF_RUNS = RowsForIds(
     sa.select(inputs.c.run_uuid, datasets).select_from(
         inputs.join(datasets, inputs.c.dataset_uuid == datasets.c.dataset_uuid)
     ),
     inputs.c.run_uuid,
 )
-_INPUT_TAGS_OF_RUNS = RowsOfRuns(sa.select(input_tags), input_tags.c.run_uuid)
-_OUTPUTS_OF_RUNS = RowsOfRuns(
+_INPUT_TAGS_OF_RUNS = RowsForIds(sa.select(input_tags), input_tags.c.run_uuid)
+_OUTPUTS_OF_RUNS = RowsForIds(
     sa.select(run_model_outputs), run_model_outputs.c.run_uuid, order_by=("step", "model_id")
 )
 
