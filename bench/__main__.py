@@ -140,7 +140,9 @@ def _bench_server(
                 f"{count} processes",
             )
         )
-        ctx = Context(server.name, running.port, args.quick, pid=running.pid)
+        ctx = Context(
+            server.name, running.port, args.quick, pid=running.pid, store_uri=db.uri(server.name)
+        )
         with procs.PeakSampler(running.pid) as sampler:
             for name in names:
                 _run_workload(name, ctx, running, args, run_dir, result)

@@ -48,6 +48,8 @@ TARGETS = [
     Target("search.filter", 3, "filter + order, 100 rows <= 8 ms (5,000 runs)", "<=", 8),
     Target("search.walk", 3, "walk all runs >= 20,000 runs/s", ">=", 20_000),
     Target("experiments.search", 3, "experiment prefix search <= 5 ms (1,000)", "<=", 5),
+    Target("scale.filter", 3, "filter + order, 100 rows <= 50 ms (100,000 runs)", "<=", 50),
+    Target("scale.walk", 3, "walk all runs >= 20,000 runs/s (100,000 runs)", ">=", 20_000),
 ]
 
 

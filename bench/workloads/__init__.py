@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bench.workloads import history, ingest, search
+from bench.workloads import history, ingest, scale, search
 from bench.workloads.common import Context, Measure
 
 Workload = Callable[[Context], list[Measure]]
@@ -25,6 +25,7 @@ WORKLOADS: dict[str, Workload] = {
     "populate": search.populate,
     "search": search.search_runs,
     "experiments": search.search_experiments,
+    "scale": scale.search_at_scale,
 }
 
 GROUPS: dict[str, list[str]] = {
@@ -32,6 +33,8 @@ GROUPS: dict[str, list[str]] = {
     # measured on every run.
     "core": ["log-batch", "log-metric", "log-param", "set-tag", "create-run", "get-run", "history"],
     "search": ["populate", "search", "experiments"],
+    # trackbook only: 100,000 runs written straight into its database, then searched.
+    "scale": ["scale"],
     "all": list(WORKLOADS),
 }
 

@@ -34,6 +34,7 @@ class Context:
     port: int
     quick: bool
     pid: int = 0  # the server process (its whole tree is measured)
+    store_uri: str = ""  # the server's metadata database (the scale workload writes to it)
     cache: dict[str, Any] = field(default_factory=dict)
     clients: list[Client] = field(default_factory=list)
 
