@@ -83,3 +83,19 @@ def test_importing_trackbook_loads_no_heavy_dependencies() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_server_does_not_load_the_client() -> None:
+    # The client API is imported on first use, so the server's start-up does not pay for it.
+    code = "import sys, trackbook.web.app; print('trackbook.client' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    try:
+        trackbook.no_such_function  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_function" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
