@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from trackbook.config import Settings
 from trackbook.models import Metric, Page
@@ -52,6 +53,18 @@ class Store:
         page_token: str | None = None,
     ) -> Page[Metric]:
         return _metrics.history(
+            self.db, run_id, key, max_results=max_results, page_token=page_token
+        )
+
+    def metric_history_documents(
+        self,
+        run_id: str,
+        key: str,
+        *,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        return _metrics.history_documents(
             self.db, run_id, key, max_results=max_results, page_token=page_token
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -120,28 +121,41 @@ class Prepared:
 
     def __init__(self, build: Callable[[str], sa.ClauseElement]) -> None:
         self._build = build  # dialect name -> the statement, with named bindparams
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def _sql(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None]:
+    def _sql(self, dialect: sa.Dialect) -> _Compiled:
         found = self._compiled.get(dialect.name)
         if found is None:
             compiled = self._build(dialect.name).compile(dialect=dialect)
             order = getattr(compiled, "positiontup", None)  # set for positional styles
-            found = (compiled.string, tuple(order) if order is not None else None)
+            # Values the statement carries itself (e.g. SQLite's OFFSET 0 after a LIMIT).
+            fixed = {k: v for k, v in compiled.params.items() if v is not None}
+            found = _Compiled(compiled.string, tuple(order) if order is not None else None, fixed)
             self._compiled[dialect.name] = found
         return found
 
     def execute(self, conn: sa.Connection, values: Mapping[str, Any]) -> sa.CursorResult[Any]:
-        sql, order = self._sql(conn.dialect)
-        params = values if order is None else tuple(values[name] for name in order)
-        return conn.exec_driver_sql(sql, params)
+        return conn.exec_driver_sql(*self._sql(conn.dialect).bind([values]))
 
     def execute_many(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]]) -> None:
-        sql, order = self._sql(conn.dialect)
-        if order is None:
-            conn.exec_driver_sql(sql, list(rows))
+        if rows:
+            conn.exec_driver_sql(*self._sql(conn.dialect).bind(rows))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in placeholder order (positional styles)
+    fixed: dict[str, Any]
+
+    def bind(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, Any]:
+        """The SQL and the driver parameters: one set for one row, a list for several."""
+        if self.order is None:
+            sets: list[Any] = [{**self.fixed, **row} for row in rows] if self.fixed else list(rows)
         else:
-            conn.exec_driver_sql(sql, [tuple(row[name] for name in order) for row in rows])
+            fixed, order = self.fixed, self.order
+            sets = [tuple(row[n] if n in row else fixed[n] for n in order) for row in rows]
+        return self.sql, sets[0] if len(sets) == 1 else sets
 
 
 class RowsForIds:

@@ -32,12 +32,6 @@ from trackbook.store.schema import latest_metrics, params, tags
 #: in a search page.
 MAX_BYTES = 64 * 1024
 
-_NON_FINITE = {
-    metric_points.NAN: "NaN",
-    metric_points.POS_INF: "Infinity",
-    metric_points.NEG_INF: "-Infinity",
-}
-
 
 PARAMS_OF_RUNS = RowsForIds(
     sa.select(params.c.run_uuid, params.c.key, params.c.value), params.c.run_uuid
@@ -148,7 +142,7 @@ def _metrics(rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     out = []
     finite = metric_points.FINITE
     for _rid, key, value, kind, timestamp, step in sorted(rows, key=_by_key):
-        stored = value if kind == finite else _NON_FINITE[kind]
+        stored = value if kind == finite else metric_points.JSON_NON_FINITE[kind]
         out.append({"key": key, "value": stored, "timestamp": timestamp, "step": step})
     return out
 

@@ -11,13 +11,13 @@ from trackbook.web.api.routing import Endpoint
 
 
 def get_history(store: Store, f: Fields) -> dict[str, Any]:
-    page = store.metric_history(
+    page = store.metric_history_documents(
         f.run_id(),
         f.string("metric_key", required=True) or "",
         max_results=f.int64("max_results"),
         page_token=f.string("page_token"),
     )
-    out: dict[str, Any] = {"metrics": [serialize.metric(m) for m in page.items]}
+    out: dict[str, Any] = {"metrics": page.items}
     if page.next_page_token:
         out["next_page_token"] = page.next_page_token
     return out
