@@ -17,7 +17,9 @@ keeps NULL from then on, and readers build its document from the child tables
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+import bisect
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -50,26 +52,79 @@ METRICS_OF_RUNS = RowsForIds(
 )
 
 
-def refresh(
-    conn: sa.Connection, run_id: str, current: str | None, changed: Collection[str]
-) -> None:
-    """Rewrite the document of one run inside the caller's transaction, after its changes
-    to the entity types in ``changed`` ("metrics", "params", "tags"); ``current`` is the
-    document the run's row held when the transaction locked it.
+@dataclass
+class Change:
+    """What one transaction changed in a run's data, for :func:`refresh`."""
 
-    Only the changed entity types are read again. A run whose row holds no document
-    stays without one: its data is too large to rewrite on every change, and readers
-    build it from the child tables."""
+    params: list[tuple[str, str]] = field(default_factory=list)  # (key, value) written
+    tags: list[tuple[str, str]] = field(default_factory=list)  # (key, value) written
+    deleted_tags: list[str] = field(default_factory=list)
+    metric_keys: list[str] = field(default_factory=list)  # keys that got points
+
+
+def refresh(conn: sa.Connection, run_id: str, current: str | None, change: Change) -> None:
+    """Bring the document of one run up to date inside the caller's transaction, after
+    ``change``; ``current`` is the document the run's row held when the transaction
+    locked it.
+
+    The document is patched, not rebuilt: written params and tags are set in place, and
+    only the latest values of the metric keys that got points are read again (the
+    database decides which point is the latest). A run whose row holds no document stays
+    without one: its data is too large to rewrite on every change, and readers build it
+    from the child tables."""
     if current is None:
         return
     data = orjson.loads(current)
-    for kind in changed:
-        if kind == "metrics":
-            data[kind] = _metrics(METRICS_OF_RUNS.rows(conn, [run_id]))
-        else:
-            query = PARAMS_OF_RUNS if kind == "params" else TAGS_OF_RUNS
-            data[kind] = _pairs(query.rows(conn, [run_id]))
+    _set_pairs(data["params"], change.params)
+    _set_pairs(data["tags"], change.tags)
+    if change.deleted_tags:
+        gone = set(change.deleted_tags)
+        data["tags"] = [e for e in data["tags"] if e["key"] not in gone]
+    if change.metric_keys:
+        fresh = _metrics(
+            (run_id, *row) for row in _latest_of_keys(conn, run_id, change.metric_keys)
+        )
+        _set_entries(data["metrics"], fresh)
     store(conn, [(run_id, _storable(orjson.dumps(data).decode()))])
+
+
+def _set_pairs(entries: list[dict[str, Any]], pairs: Sequence[tuple[str, str]]) -> None:
+    if pairs:
+        _set_entries(entries, [{"key": key, "value": value} for key, value in pairs])
+
+
+def _set_entries(entries: list[dict[str, Any]], new: Sequence[dict[str, Any]]) -> None:
+    """Put ``new`` entries into the key-sorted ``entries``, replacing those of equal key."""
+    keys = [e["key"] for e in entries]
+    for entry in new:
+        at = bisect.bisect_left(keys, entry["key"])
+        if at < len(keys) and keys[at] == entry["key"]:
+            entries[at] = entry
+        else:
+            keys.insert(at, entry["key"])
+            entries.insert(at, entry)
+
+
+def _latest_of_keys(conn: sa.Connection, run_id: str, keys: Sequence[str]) -> Sequence[Any]:
+    return rows_of_keys(
+        conn, "latest_metrics", ("value", "kind", "timestamp", "step"), run_id, keys
+    )
+
+
+def rows_of_keys(
+    conn: sa.Connection, table: str, columns: Sequence[str], run_id: str, keys: Sequence[str]
+) -> Sequence[Any]:
+    """``key`` and ``columns`` of the rows of one run's ``keys`` in a (run_uuid, key)
+    table, through the driver (this runs inside every log call)."""
+    quote = conn.dialect.identifier_preparer.quote
+    mark = driver_mark(conn)
+    key = quote("key")
+    selected = ", ".join([key, *(quote(c) for c in columns)])
+    sql = (
+        f"SELECT {selected} FROM {table}"
+        f" WHERE run_uuid = {mark} AND {key} IN ({', '.join([mark] * len(keys))})"
+    )
+    return conn.exec_driver_sql(sql, (run_id, *keys)).all()
 
 
 def store(conn: sa.Connection, documents: Iterable[tuple[str, str | None]]) -> None:

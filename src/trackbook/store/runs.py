@@ -176,7 +176,8 @@ class RunStore:
                 conn.execute(runs.update().where(runs.c.run_uuid == run_id).values(**values))
             if run_name:
                 self._write_tags(conn, run_id, [RunTag(RUN_NAME_TAG, run_name)])
-                run_data.refresh(conn, run_id, row.data_json, ["tags"])
+                change = run_data.Change(tags=[(RUN_NAME_TAG, run_name)])
+                run_data.refresh(conn, run_id, row.data_json, change)
             return self._infos(conn, [run_id])[run_id]
 
     def delete(self, run_id: str) -> None:
@@ -234,17 +235,13 @@ class RunStore:
                     conn, run_id, Counter(m.key for m in checked_metrics)
                 )
                 metric_points.insert_points(self.db, conn, run_id, checked_metrics)
-            changed = [
-                kind
-                for kind, items in (
-                    ("metrics", checked_metrics),
-                    ("params", checked_params),
-                    ("tags", checked_tags),
+            if checked_params or checked_tags or checked_metrics:
+                change = run_data.Change(
+                    params=[(p.key, p.value) for p in checked_params],
+                    tags=[(t.key, t.value) for t in checked_tags],
+                    metric_keys=list({m.key: None for m in checked_metrics}),
                 )
-                if items
-            ]
-            if changed:
-                run_data.refresh(conn, run_id, row.data_json, changed)
+                run_data.refresh(conn, run_id, row.data_json, change)
 
     def log_metric(self, run_id: str, metric: Metric) -> None:
         self.log_batch(run_id, metrics=[metric])
@@ -263,7 +260,7 @@ class RunStore:
             )
             if deleted.rowcount == 0:
                 raise ResourceDoesNotExist(f"key: run '{run_id}' has no tag {key!r}")
-            run_data.refresh(conn, run_id, row.data_json, ["tags"])
+            run_data.refresh(conn, run_id, row.data_json, run_data.Change(deleted_tags=[key]))
 
     def log_inputs(self, run_id: str, dataset_inputs: Sequence[DatasetInput]) -> None:
         checked = [_check_dataset_input(f"datasets[{i}]", d) for i, d in enumerate(dataset_inputs)]
@@ -329,10 +326,10 @@ class RunStore:
             ).scalar()
             history = orjson.loads(current) if current else []
             history.append(model)
-            self._write_tags(
-                conn, run_id, [RunTag(MODEL_HISTORY_TAG, orjson.dumps(history).decode())]
-            )
-            run_data.refresh(conn, run_id, row.data_json, ["tags"])
+            value = orjson.dumps(history).decode()
+            self._write_tags(conn, run_id, [RunTag(MODEL_HISTORY_TAG, value)])
+            change = run_data.Change(tags=[(MODEL_HISTORY_TAG, value)])
+            run_data.refresh(conn, run_id, row.data_json, change)
 
     # -- reads ---------------------------------------------------------------
     def get(self, run_id: str) -> Run:
@@ -527,13 +524,10 @@ class RunStore:
 
     def _write_params(self, conn: sa.Connection, run_id: str, items: list[Param]) -> None:
         keys = [p.key for p in items]
-        existing: dict[str, str] = dict(
-            conn.execute(
-                sa.select(run_params.c.key, run_params.c.value).where(
-                    run_params.c.run_uuid == run_id, run_params.c.key.in_(keys)
-                )
-            ).all()
-        )
+        existing: dict[str, str] = {
+            key: value
+            for key, value in run_data.rows_of_keys(conn, "params", ["value"], run_id, keys)
+        }
         for p in items:
             old = existing.get(p.key)
             if old is not None and old != p.value:
@@ -548,7 +542,7 @@ class RunStore:
         ]
         if new:
             try:
-                conn.execute(run_params.insert(), new)
+                _INSERT_PARAM.execute_many(conn, new)
             except sa.exc.IntegrityError:
                 raise InvalidParameter(
                     f"params: another request wrote params of run '{run_id}' at the same"
@@ -771,6 +765,7 @@ _UPSERT_TAG = Prepared(
     lambda dialect: upsert_statement(dialect, run_tags, ["run_uuid", "key"], ["value"])
 )
 _INSERT_TAG = Prepared(lambda _dialect: run_tags.insert())
+_INSERT_PARAM = Prepared(lambda _dialect: run_params.insert())
 _INSERT_RUN = Prepared(lambda _dialect: runs.insert())
 
 
