@@ -198,7 +198,7 @@ def fetch(
     ``ordering.columns(index)`` among its columns, its WHERE, but no FROM) of a phase, or
     of the whole order (None, None). ``built`` keeps the ordered statements of a search
     that is asked again (they do not depend on ``after``), so they are built once."""
-    memo: dict[int | None, Any] = {} if built is None else built
+    memo: dict[Any, Any] = {} if built is None else built
 
     def ordered(index: int | None) -> Any:
         stmt = memo.get(index)
@@ -211,24 +211,55 @@ def fetch(
             memo[index] = stmt
         return stmt
 
+    def run(query: Callable[[], Any], fixed: tuple[int | None, int] | None) -> list[Any]:
+        """Rows of ``query()``. A query without a keyset condition (``fixed`` is its phase
+        and limit) is the same every time the search is asked: it is compiled once and
+        sent through the driver, which saves SQLAlchemy's per-call work on a large
+        statement (its cache key alone is a walk of the whole tree)."""
+        if fixed is None:
+            return list(conn.execute(query()).all())
+        key = ("sql", conn.dialect.name, *fixed)
+        compiled = memo.get(key)
+        if compiled is None:
+            compiled = memo[key] = _driver_sql(query(), conn.dialect)
+        return list(conn.exec_driver_sql(*compiled).all())
+
     if not ordering.phases:
         stmt = ordered(None)
         if after is not None:
             stmt = stmt.where(keyset_condition(ordering.terms, after))
-        return list(conn.execute(stmt.order_by(*ordering.clauses()).limit(count)).all())
+        return run(
+            lambda: stmt.order_by(*ordering.clauses()).limit(count),
+            None if after is not None else (None, count),
+        )
     first = 0 if after is None else after[0]
     if not 0 <= first < len(ordering.phases):
         raise _bad_token()
     rows: list[Any] = []
     for index in range(first, len(ordering.phases)):
         query = ordered(index)
+        fixed: tuple[int | None, int] | None = (index, count - len(rows))
         if after is not None and index == first:
             query = query.where(keyset_condition(ordering.terms[1:], after[1:]))
-        query = query.order_by(*ordering.clauses(index)).limit(count - len(rows))
-        rows += conn.execute(query).all()
+            fixed = None
+
+        def limited(q: Any = query, at: int = index, n: int = count - len(rows)) -> Any:
+            return q.order_by(*ordering.clauses(at)).limit(n)
+
+        rows += run(limited, fixed)
         if len(rows) >= count:
             break
     return rows
+
+
+def _driver_sql(stmt: Any, dialect: sa.Dialect) -> tuple[str, Any]:
+    """A statement's SQL, with IN lists expanded, and its parameters in the driver's style."""
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    order = getattr(compiled, "positiontup", None)
+    params = compiled.params
+    if order is None:
+        return compiled.string, dict(params)
+    return compiled.string, tuple(params[name] for name in order)
 
 
 def keyset_condition(terms: Sequence[SortTerm], after: Sequence[Any]) -> Any:

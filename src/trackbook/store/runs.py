@@ -54,6 +54,7 @@ from trackbook.store.schema import (
 )
 from trackbook.store.schema import params as run_params
 from trackbook.store.schema import tags as run_tags
+from trackbook.store.statistics import PlannerStatistics
 
 T = TypeVar("T")
 
@@ -81,6 +82,7 @@ class RunStore:
         self.max_param_value_length = max_param_value_length
         self.max_tag_value_length = max_tag_value_length
         self.quotas = quotas or Quotas()
+        self.statistics = PlannerStatistics(db)
         self._plans: dict[tuple[str, int], _Plan] = {}
         self._scope_sizes: dict[tuple[tuple[int, ...], str], tuple[bool, float]] = {}
 
@@ -147,6 +149,7 @@ class RunStore:
                 conn,
                 [{"run_uuid": run_id, "key": t.key, "value": t.value} for t in tag_map.values()],
             )
+        self.statistics.runs_created()
         return Run(info=info, tags=list(tag_map.values()))
 
     def update(
