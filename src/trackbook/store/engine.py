@@ -121,17 +121,12 @@ class Prepared:
 
     def __init__(self, build: Callable[[str], sa.ClauseElement]) -> None:
         self._build = build  # dialect name -> the statement, with named bindparams
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, DriverSQL] = {}
 
-    def _sql(self, dialect: sa.Dialect) -> _Compiled:
+    def _sql(self, dialect: sa.Dialect) -> DriverSQL:
         found = self._compiled.get(dialect.name)
         if found is None:
-            compiled = self._build(dialect.name).compile(dialect=dialect)
-            order = getattr(compiled, "positiontup", None)  # set for positional styles
-            # Values the statement carries itself (e.g. SQLite's OFFSET 0 after a LIMIT).
-            fixed = {k: v for k, v in compiled.params.items() if v is not None}
-            found = _Compiled(compiled.string, tuple(order) if order is not None else None, fixed)
-            self._compiled[dialect.name] = found
+            found = self._compiled[dialect.name] = DriverSQL.of(self._build(dialect.name), dialect)
         return found
 
     def execute(self, conn: sa.Connection, values: Mapping[str, Any]) -> sa.CursorResult[Any]:
@@ -143,15 +138,24 @@ class Prepared:
 
 
 @dataclass(frozen=True)
-class _Compiled:
+class DriverSQL:
+    """A statement compiled for one dialect, to be sent through the driver."""
+
     sql: str
     order: tuple[str, ...] | None  # parameter names in placeholder order (positional styles)
-    fixed: dict[str, Any]
+    fixed: dict[str, Any]  # values the statement carries itself (literals, SQLite's OFFSET 0)
 
-    def bind(self, rows: Sequence[Mapping[str, Any]]) -> tuple[str, Any]:
-        """The SQL and the driver parameters: one set for one row, a list for several."""
+    @classmethod
+    def of(cls, stmt: sa.ClauseElement, dialect: sa.Dialect) -> DriverSQL:
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        order = getattr(compiled, "positiontup", None)  # set for positional styles
+        return cls(compiled.string, tuple(order) if order is not None else None, compiled.params)
+
+    def bind(self, rows: Sequence[Mapping[str, Any]] = ({},)) -> tuple[str, Any]:
+        """The SQL and the driver parameters (values in ``rows`` win over the statement's
+        own): one set for one row, a list for several."""
         if self.order is None:
-            sets: list[Any] = [{**self.fixed, **row} for row in rows] if self.fixed else list(rows)
+            sets: list[Any] = [{**self.fixed, **row} for row in rows]
         else:
             fixed, order = self.fixed, self.order
             sets = [tuple(row[n] if n in row else fixed[n] for n in order) for row in rows]

@@ -12,7 +12,6 @@ satisfies), as in IEEE arithmetic and in MLflow.
 
 from __future__ import annotations
 
-import functools
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -120,13 +119,6 @@ def _clamped(value: Any) -> Any:
 # -- runs ------------------------------------------------------------------------------------
 
 
-# Compiled expressions are kept per filter and per order: a search's statement then costs
-# SQLAlchemy little more than a cache lookup, where building it anew took longer than
-# running it. The trees are immutable and safe to share between threads.
-_CACHED = 512
-
-
-@functools.lru_cache(maxsize=_CACHED)
 def run_condition(node: Node, *, run_id: Any = None) -> sa.ColumnElement[bool]:
     """The WHERE condition of a runs filter.
 
@@ -225,11 +217,6 @@ def _dataset_condition(cmp: Comparison, run_id: Any) -> sa.ColumnElement[bool]:
 
 
 def run_ordering(order_by: Sequence[OrderBy]) -> Ordering:
-    return _run_ordering(tuple(order_by))
-
-
-@functools.lru_cache(maxsize=_CACHED)
-def _run_ordering(order_by: tuple[OrderBy, ...]) -> Ordering:
     """Runs ordered as asked, then by start_time DESC and run id (MLflow's tie-break).
 
     A metric, param or tag sort joins that key's row. Runs without the key come after
@@ -296,7 +283,6 @@ def _joined(joins: list[tuple[Any, Any]], *, first_inner: bool) -> Any:
 # -- experiments ----------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=_CACHED)
 def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
     if isinstance(node, And):
         return sa.and_(*(experiment_condition(p) for p in node.parts))
@@ -321,11 +307,6 @@ def experiment_condition(node: Node) -> sa.ColumnElement[bool]:
 
 
 def experiment_ordering(order_by: Sequence[OrderBy]) -> Ordering:
-    return _experiment_ordering(tuple(order_by))
-
-
-@functools.lru_cache(maxsize=_CACHED)
-def _experiment_ordering(order_by: tuple[OrderBy, ...]) -> Ordering:
     """Newest first by default (then id ASC, as MLflow); otherwise as asked, then id DESC."""
     if not order_by:
         return Ordering(

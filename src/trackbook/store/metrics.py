@@ -293,10 +293,7 @@ def _history_cursor(token: str | None) -> list[Any] | None:
         or isinstance(after[3], bool)
         or not isinstance(after[3], (int, float))
     ):
-        raise InvalidParameter(
-            "page_token: not a valid page token; pass the next_page_token of the previous"
-            " response unchanged"
-        )
+        raise paging.bad_token()
     return [after[0], after[1], after[2], float(after[3])]
 
 

@@ -8,7 +8,8 @@ between two requests: no run of the original set is skipped or shown twice.
 A token is opaque to clients (URL-safe base64 of a small JSON document) but not
 trusted: it carries a fingerprint of the search it belongs to, and every value
 is checked against the type of its sort term before it is bound as a parameter.
-Simpler listings (metric history, artifact listings) still page by offset.
+A metric's history pages by keyset too, on its points' primary key (store/metrics.py);
+simpler listings (artifact files, logged-model searches) page by offset.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import orjson
 import sqlalchemy as sa
 
 from trackbook.errors import InvalidParameter
+from trackbook.store.engine import DriverSQL
 
 TOKEN_FIELD = "page_token"
 _TOKEN_VERSION = 1
@@ -157,7 +159,7 @@ def decode_cursor(token: str | None, search: str, terms: Sequence[SortTerm]) -> 
     state = _decode(token)
     values = state.get("k")
     if state.get("v") != _TOKEN_VERSION or not isinstance(values, list):
-        raise _bad_token()
+        raise bad_token()
     if state.get("s") != search:
         raise InvalidParameter(
             f"{TOKEN_FIELD}: this token belongs to a different search; send the same"
@@ -165,7 +167,7 @@ def decode_cursor(token: str | None, search: str, terms: Sequence[SortTerm]) -> 
             " (or no token to start again)"
         )
     if len(values) != len(terms):
-        raise _bad_token()
+        raise bad_token()
     return [_checked(term, value) for term, value in zip(terms, values, strict=True)]
 
 
@@ -173,16 +175,16 @@ def _checked(term: SortTerm, value: Any) -> Any:
     if value is None:
         if term.nullable:
             return None
-        raise _bad_token()
+        raise bad_token()
     if term.kind == "str" and isinstance(value, str):
         return value
     if isinstance(value, bool):
-        raise _bad_token()
+        raise bad_token()
     if term.kind == "int" and isinstance(value, int):
         return value
     if term.kind == "float" and isinstance(value, (int, float)):
         return float(value)
-    raise _bad_token()
+    raise bad_token()
 
 
 def fetch(
@@ -221,8 +223,8 @@ def fetch(
         key = ("sql", conn.dialect.name, *fixed)
         compiled = memo.get(key)
         if compiled is None:
-            compiled = memo[key] = _driver_sql(query(), conn.dialect)
-        return list(conn.exec_driver_sql(*compiled).all())
+            compiled = memo[key] = DriverSQL.of(query(), conn.dialect)
+        return list(conn.exec_driver_sql(*compiled.bind()).all())
 
     if not ordering.phases:
         stmt = ordered(None)
@@ -234,7 +236,7 @@ def fetch(
         )
     first = 0 if after is None else after[0]
     if not 0 <= first < len(ordering.phases):
-        raise _bad_token()
+        raise bad_token()
     rows: list[Any] = []
     for index in range(first, len(ordering.phases)):
         query = ordered(index)
@@ -250,16 +252,6 @@ def fetch(
         if len(rows) >= count:
             break
     return rows
-
-
-def _driver_sql(stmt: Any, dialect: sa.Dialect) -> tuple[str, Any]:
-    """A statement's SQL, with IN lists expanded, and its parameters in the driver's style."""
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    order = getattr(compiled, "positiontup", None)
-    params = compiled.params
-    if order is None:
-        return compiled.string, dict(params)
-    return compiled.string, tuple(params[name] for name in order)
 
 
 def keyset_condition(terms: Sequence[SortTerm], after: Sequence[Any]) -> Any:
@@ -308,7 +300,7 @@ def decode_offset(token: str | None) -> int:
         return 0
     offset = state.get("offset")
     if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise _bad_token()
+        raise bad_token()
     return offset
 
 
@@ -317,13 +309,13 @@ def _decode(token: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode(token.encode("ascii") + b"=" * (-len(token) % 4))
         state = orjson.loads(raw)
     except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise _bad_token() from None
+        raise bad_token() from None
     if not isinstance(state, dict):
-        raise _bad_token()
+        raise bad_token()
     return state
 
 
-def _bad_token() -> InvalidParameter:
+def bad_token() -> InvalidParameter:
     return InvalidParameter(
         f"{TOKEN_FIELD}: not a valid page token; pass the next_page_token of the previous"
         " response unchanged"
