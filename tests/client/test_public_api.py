@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import trackbook
 
 EXPECTED = [
@@ -93,9 +95,5 @@ def test_the_server_does_not_load_the_client() -> None:
 
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
-    try:
+    with pytest.raises(AttributeError, match="no_such_function"):
         trackbook.no_such_function  # noqa: B018
-    except AttributeError as exc:
-        assert "no_such_function" in str(exc)
-    else:
-        raise AssertionError("expected AttributeError")

@@ -290,6 +290,7 @@ def test_filters_keep_the_order(
 
     if walk_index_from is not None:
         monkeypatch.setattr(run_store, "SORTED_WALK_MIN_RUNS", walk_index_from)
+    seeded.store.runs._scope_sizes.clear()  # the threshold, not a remembered count, decides
     matching = set(
         seeded.numbers(seeded.store.runs.search([seeded.experiment_id], filter_string=text).items)
     )
@@ -314,6 +315,7 @@ def test_index_walk_across_experiments_and_views(
 
     def ids(walk_from: int) -> list[str]:
         monkeypatch.setattr(run_store, "SORTED_WALK_MIN_RUNS", walk_from)
+        seeded.store.runs._scope_sizes.clear()  # the threshold, not a remembered count, decides
         found = walk(
             seeded.store,
             both,

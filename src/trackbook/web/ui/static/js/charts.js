@@ -132,7 +132,7 @@ export class ChartPanel {
         x: present.map((i) => m.id[i]),
         y: present.map((i) => toNumber(values[i])),
         marker: { color: present.map((i) => this.colors.get(m.id[i])) },
-        customdata: present.map((i) => m.name[i]),
+        customdata: present.map((i) => plotText(m.name[i])),
         hovertemplate: "%{customdata}<br>%{y}<extra></extra>",
       };
       xaxis = { tickvals: present.map((i) => m.id[i]), ticktext: present.map((i) => plotText(m.name[i])), type: "category" };

@@ -138,7 +138,7 @@ export class RunsGrid {
     const { i, depth, children } = this.rows[r];
     const id = escapeHtml(m.id[i]);
     const selected = this.selection.has(m.id[i]);
-    const name = m.name[i] || id;
+    const name = m.name[i] || m.id[i];
     const cells = [
       `<td class="col-check"><input type="checkbox" class="select-run" data-row="${r}" data-role="select"${selected ? " checked" : ""} aria-label="Select run ${escapeHtml(name)}"></td>`,
     ];
